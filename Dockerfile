@@ -1,0 +1,15 @@
+# One image for every AstroBookings process: the command picks the part to run.
+FROM python:3.11-slim
+ENV UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy PYTHONUNBUFFERED=1
+RUN pip install --no-cache-dir uv
+WORKDIR /app
+COPY pyproject.toml uv.lock README.md ./
+RUN uv sync --frozen --no-dev --no-install-project
+COPY astro ./astro
+COPY gateway ./gateway
+COPY subgraphs ./subgraphs
+COPY schema ./schema
+RUN uv sync --frozen --no-dev
+ENV PATH="/app/.venv/bin:$PATH" ASTRO_MODE=production
+EXPOSE 4000
+CMD ["astro", "gateway", "--host", "0.0.0.0"]

@@ -1,0 +1,55 @@
+"""The platform's own graph: its subgraphs' SDLs and the supergraph composed from them."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+from astro.settings import Settings
+
+SUBGRAPHS = ("customer", "admin", "system")
+SCHEMA_DIR = Path("schema")
+
+_JOIN_GRAPH = re.compile(r'@join__graph\(name: "(?P<name>[^"]+)", url: "(?P<url>[^"]*)"\)')
+
+
+def subgraph_sdl(name: str) -> str:
+    """The SDL subgraph ``name`` serves at ``_service { sdl }``."""
+    module = importlib.import_module(f"subgraphs.{name}.schema")
+    sdl: str = module.schema.as_str()
+    return sdl.rstrip() + "\n"
+
+
+def compose_supergraph(settings: Settings) -> str:
+    """The supergraph of the three subgraphs at the URLs ``settings`` gives them."""
+    from gateway.compose import Subgraph, compose
+
+    return compose(
+        [Subgraph(name, settings.subgraph_url(name), subgraph_sdl(name)) for name in SUBGRAPHS]
+    )
+
+
+def write_schema_files(settings: Settings, directory: Path = SCHEMA_DIR) -> list[Path]:
+    """Write each subgraph's SDL and the composed supergraph into ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SUBGRAPHS:
+        path = directory / f"{name}.graphql"
+        path.write_text(subgraph_sdl(name))
+        written.append(path)
+    path = directory / "supergraph.graphql"
+    path.write_text(compose_supergraph(settings))
+    written.append(path)
+    return written
+
+
+def with_subgraph_urls(supergraph_sdl: str, urls: dict[str, str]) -> str:
+    """``supergraph_sdl`` with the URL of each subgraph named in ``urls`` replaced."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match["name"]
+        url = urls.get(name, match["url"])
+        return f'@join__graph(name: "{name}", url: "{url}")'
+
+    return _JOIN_GRAPH.sub(replace, supergraph_sdl)

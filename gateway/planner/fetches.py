@@ -1,0 +1,130 @@
+"""Building blocks of planning: data-key registry, subgraph selections, fetch groups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .normalize import SelSet
+
+__all__ = ["Group", "Registry", "SubField", "SubSel"]
+
+
+class Registry:
+    """Data keys at one position of the merged data.
+
+    Every field fetched at a position gets one data key, shared by all subgraphs and all
+    runtime types there, so merging subgraph answers never mixes two different fields.
+    The user's response key is preferred; clashes get an internal alias.
+    """
+
+    __slots__ = ("by_sig", "children", "taken")
+
+    def __init__(self) -> None:
+        self.by_sig: dict[tuple[str, str, str], str] = {}
+        self.taken: set[str] = {"__typename"}
+        self.children: dict[str, Registry] = {}
+
+    def key_for(self, sig: tuple[str, str, str], preferred: str) -> str:
+        key = self.by_sig.get(sig)
+        if key is not None:
+            return key
+        key = preferred
+        n = 0
+        while key in self.taken:
+            n += 1
+            key = f"{sig[0]}__g{n}"
+        self.taken.add(key)
+        self.by_sig[sig] = key
+        return key
+
+    def lookup(self, sig: tuple[str, str, str]) -> str | None:
+        return self.by_sig.get(sig)
+
+    def child(self, key: str) -> Registry:
+        reg = self.children.get(key)
+        if reg is None:
+            reg = self.children[key] = Registry()
+        return reg
+
+
+@dataclass(slots=True, eq=False)
+class SubField:
+    name: str
+    args: str
+    sub: SubSel | None = None
+
+
+@dataclass(slots=True, eq=False)
+class SubSel:
+    """A selection set being built for one subgraph operation."""
+
+    fields: dict[str, SubField] = field(default_factory=dict)
+    frags: dict[str, SubSel] = field(default_factory=dict)
+    typename: bool = False
+
+    def add(self, data_key: str, name: str, args: str, composite: bool) -> SubField:
+        sf = self.fields.get(data_key)
+        if sf is None:
+            sf = self.fields[data_key] = SubField(name, args, SubSel() if composite else None)
+        return sf
+
+    def frag(self, type_name: str) -> SubSel:
+        s = self.frags.get(type_name)
+        if s is None:
+            s = self.frags[type_name] = SubSel()
+        return s
+
+    def render(self) -> str:
+        parts: list[str] = []
+        if self.typename:
+            parts.append("__typename")
+        for key, sf in self.fields.items():
+            head = sf.name if key == sf.name else f"{key}: {sf.name}"
+            head += sf.args
+            if sf.sub is not None:
+                head += " " + sf.sub.render()
+            parts.append(head)
+        for type_name, s in self.frags.items():
+            if s.fields or s.frags or s.typename:
+                parts.append(f"... on {type_name} {s.render()}")
+        if not parts:
+            parts.append("__typename")
+        return "{" + " ".join(parts) + "}"
+
+
+@dataclass(slots=True, eq=False)
+class Group:
+    """A future fetch node: one subgraph request at one path."""
+
+    id: int
+    graph: str
+    path: tuple[str, ...]
+    entity: bool
+    reg: Registry
+    parent: Group | None = None
+    root: SubSel = field(default_factory=SubSel)
+    entity_sels: dict[str, SubSel] = field(default_factory=dict)
+    # data typename → (representation typename, key/requires selections normalized on it)
+    reprs: dict[str, tuple[str, list[SelSet]]] = field(default_factory=dict)
+    deps: set[Group] = field(default_factory=set)
+    variables: set[str] = field(default_factory=set)
+    with_requires: bool = False
+
+    def sel(self, view: str) -> SubSel:
+        s = self.entity_sels.get(view)
+        if s is None:
+            s = self.entity_sels[view] = SubSel()
+        return s
+
+    def depends_on(self, other: Group) -> bool:
+        seen: set[int] = set()
+        stack = list(self.deps)
+        while stack:
+            g = stack.pop()
+            if g is other:
+                return True
+            if g.id in seen:
+                continue
+            seen.add(g.id)
+            stack.extend(g.deps)
+        return False
