@@ -1,0 +1,319 @@
+"""The system subgraph's MongoDB store: users, refresh tokens, the auth audit and login throttling.
+
+Beanie documents live in the ``settings.system_db`` database. Ids are plain strings (UUIDs, the same
+id in every store); refresh tokens are kept only as their sha256 digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from beanie import Document, init_beanie
+from beanie.operators import In
+from pydantic import Field
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from astro.settings import Settings
+
+USER_INDEXES = [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")]
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC, at MongoDB's millisecond precision."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def new_id() -> str:
+    """A fresh id (UUIDv4 string)."""
+    return str(uuid.uuid4())
+
+
+class UserDocument(Document):
+    """A user account; ``email`` is stored lower-case and unique."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    email: str
+    password_hash: str
+    roles: list[str]
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "users"
+        indexes = USER_INDEXES
+
+
+class RefreshTokenDocument(Document):
+    """A refresh token, by the sha256 hex digest of its value.
+
+    Tokens rotated from one login share a ``family_id``, so reusing an already rotated token can
+    sign out the whole family (whoever replayed it may hold its successor).
+    """
+
+    id: str  # type: ignore[assignment]
+    user_id: str
+    family_id: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+
+    class Settings:
+        name = "refresh_tokens"
+        indexes = [
+            IndexModel([("user_id", ASCENDING)]),
+            IndexModel([("family_id", ASCENDING)]),
+        ]
+
+
+class AuthAuditEntry(Document):
+    """One login attempt, successful or not."""
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    email: str
+    success: bool
+    reason: str
+    ip: str | None = None
+    forwarded_for: str | None = None
+    user_id: str | None = None
+    at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "auth_audit"
+        indexes = [IndexModel([("email", ASCENDING), ("at", DESCENDING)])]
+
+
+class LoginThrottle(Document):
+    """Login attempts for one email since its window started and its last successful login."""
+
+    id: str  # type: ignore[assignment]
+    window_start: datetime
+    attempts: int
+
+    class Settings:
+        name = "login_throttle"
+
+
+DOCUMENTS: list[type[Document]] = [UserDocument, RefreshTokenDocument, AuthAuditEntry, LoginThrottle]
+
+
+async def init_store(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
+    """Connect to MongoDB, bind the documents to ``settings.system_db`` and ensure the indexes.
+
+    The caller owns the returned client and closes it (``await client.close()``).
+    """
+    if not settings.mongo_url:
+        raise RuntimeError(
+            "ASTRO_MONGO_URL is not set: point it at a MongoDB server (`astro dev` starts one)."
+        )
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, tz_aware=True)
+    await init_beanie(database=client[settings.system_db], document_models=DOCUMENTS)
+    return client
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+class EmailTaken(Exception):
+    """Another user already has this email."""
+
+
+async def create_user(email: str, password_hash: str, roles: list[str]) -> UserDocument:
+    """Insert a new user; ``EmailTaken`` when the (normalised) email is in use."""
+    user = UserDocument(email=email, password_hash=password_hash, roles=roles)
+    try:
+        await user.insert()
+    except DuplicateKeyError as exc:
+        raise EmailTaken(email) from exc
+    return user
+
+
+async def user_by_email(email: str) -> UserDocument | None:
+    """The user with this (normalised) email."""
+    return await UserDocument.find_one(UserDocument.email == email)
+
+
+async def users_by_ids(ids: list[str]) -> list[UserDocument | None]:
+    """The users with ``ids``, in that order (``None`` where missing), in one query."""
+    found = await UserDocument.find(In(UserDocument.id, list(set(ids)))).to_list()
+    by_id = {user.id: user for user in found}
+    return [by_id.get(user_id) for user_id in ids]
+
+
+async def list_users(limit: int, offset: int) -> list[UserDocument]:
+    """A page of users ordered by email."""
+    return await UserDocument.find_all().sort("+email").skip(offset).limit(limit).to_list()
+
+
+async def replace_password_hash(user_id: str, password_hash: str) -> None:
+    """Store a new hash for the user (e.g. after a rehash with stronger parameters)."""
+    await UserDocument.get_pymongo_collection().update_one(
+        {"_id": user_id}, {"$set": {"password_hash": password_hash}}
+    )
+
+
+# --- refresh tokens ----------------------------------------------------------------------------
+
+
+def digest(token: str) -> str:
+    """The sha256 hex digest under which a refresh token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+async def issue_refresh_token(user_id: str, ttl: timedelta, family_id: str | None = None) -> str:
+    """A new refresh token for the user (starting a new family unless ``family_id`` is given)."""
+    token = _new_token()
+    now = utcnow()
+    await RefreshTokenDocument(
+        id=digest(token),
+        user_id=user_id,
+        family_id=family_id or new_id(),
+        created_at=now,
+        expires_at=now + ttl,
+    ).insert()
+    return token
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """The outcome of presenting a refresh token: its successor, or why there is none."""
+
+    user_id: str | None = None
+    token: str | None = None
+    refused: str | None = None  # "unknown", "expired", "reused", "revoked"
+
+
+async def rotate_refresh_token(token: str, ttl: timedelta) -> Rotation:
+    """Revoke ``token`` and issue its successor in the same family, in one transaction.
+
+    A token that was already rotated is being replayed: its whole family is revoked.
+    """
+    collection = RefreshTokenDocument.get_pymongo_collection()
+    now = utcnow()
+    successor = _new_token()
+    async with collection.database.client.start_session() as session:
+        async with await session.start_transaction():
+            claimed = await collection.find_one_and_update(
+                {"_id": digest(token), "revoked_at": None, "expires_at": {"$gt": now}},
+                {"$set": {"revoked_at": now, "revoked_reason": "rotated"}},
+                session=session,
+            )
+            if claimed is not None:
+                await collection.insert_one(
+                    {
+                        "_id": digest(successor),
+                        "user_id": claimed["user_id"],
+                        "family_id": claimed["family_id"],
+                        "created_at": now,
+                        "expires_at": now + ttl,
+                        "revoked_at": None,
+                        "revoked_reason": None,
+                    },
+                    session=session,
+                )
+                return Rotation(user_id=claimed["user_id"], token=successor)
+    stored = await collection.find_one({"_id": digest(token)})
+    if stored is None:
+        return Rotation(refused="unknown")
+    if stored["revoked_reason"] == "rotated":
+        await collection.update_many(
+            {"family_id": stored["family_id"], "revoked_at": None},
+            {"$set": {"revoked_at": now, "revoked_reason": "reuse"}},
+        )
+        return Rotation(user_id=stored["user_id"], refused="reused")
+    if stored["revoked_at"] is not None:
+        return Rotation(user_id=stored["user_id"], refused="revoked")
+    return Rotation(user_id=stored["user_id"], refused="expired")
+
+
+async def revoke_refresh_token(token: str) -> bool | None:
+    """Revoke ``token`` (logout): ``True`` if it was live, ``False`` if not, ``None`` if unknown."""
+    collection = RefreshTokenDocument.get_pymongo_collection()
+    revoked = await collection.update_one(
+        {"_id": digest(token), "revoked_at": None},
+        {"$set": {"revoked_at": utcnow(), "revoked_reason": "logout"}},
+    )
+    if revoked.modified_count:
+        return True
+    return False if await collection.count_documents({"_id": digest(token)}, limit=1) else None
+
+
+async def refresh_token_record(token: str) -> RefreshTokenDocument | None:
+    """The stored record of ``token``."""
+    return await RefreshTokenDocument.get(digest(token))
+
+
+# --- auth audit and throttling -----------------------------------------------------------------
+
+
+async def record_login_attempt(
+    email: str,
+    *,
+    success: bool,
+    reason: str,
+    ip: str | None,
+    forwarded_for: str | None,
+    user_id: str | None,
+) -> None:
+    """Append one login attempt to the audit."""
+    await AuthAuditEntry(
+        email=email,
+        success=success,
+        reason=reason,
+        ip=ip,
+        forwarded_for=forwarded_for,
+        user_id=user_id,
+    ).insert()
+
+
+async def reserve_login_attempt(email: str, *, limit: int, window: timedelta) -> int | None:
+    """Count one login attempt for ``email`` before its password is checked.
+
+    Returns ``None`` when the attempt may go ahead, else the seconds until the window ends.
+    The count is taken atomically *before* verifying, so concurrent guesses cannot slip past
+    the limit; a successful login clears it (:func:`clear_login_attempts`).
+    """
+    collection = LoginThrottle.get_pymongo_collection()
+    for _ in range(5):
+        now = utcnow()
+        cutoff = now - window
+        counted = await collection.find_one_and_update(
+            {"_id": email, "window_start": {"$gt": cutoff}, "attempts": {"$lt": limit}},
+            {"$inc": {"attempts": 1}},
+        )
+        if counted is not None:
+            return None
+        restarted = await collection.find_one_and_update(
+            {"_id": email, "window_start": {"$lte": cutoff}},
+            {"$set": {"window_start": now, "attempts": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if restarted is not None:
+            return None
+        try:
+            await collection.insert_one({"_id": email, "window_start": now, "attempts": 1})
+            return None
+        except DuplicateKeyError:
+            current = await collection.find_one({"_id": email})
+        # Someone else created or restarted the window meanwhile: decide on what is there now.
+        if current is not None and current["attempts"] >= limit:
+            window_start: datetime = current["window_start"]
+            if window_start > cutoff:
+                return max(1, math.ceil((window_start + window - now).total_seconds()))
+    return 1
+
+
+async def clear_login_attempts(email: str) -> None:
+    """Forget the counted attempts for ``email`` (after a successful login)."""
+    await LoginThrottle.get_pymongo_collection().delete_one({"_id": email})

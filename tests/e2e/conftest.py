@@ -1,0 +1,76 @@
+"""The whole platform as separate processes: three subgraphs, a worker and the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from astro.cli import _prepare_stores
+from astro.graph import compose_supergraph
+from astro.settings import Settings
+from astro.supervisor import Supervisor
+
+SUBGRAPHS = ("customer", "admin", "system")
+
+
+class Gateway:
+    """A GraphQL client of the running gateway."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.http = httpx.Client(timeout=30)
+
+    def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        """POST ``query``; the decoded JSON answer."""
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        response = self.http.post(self.url, json=body, headers=headers)
+        result: dict[str, Any] = response.json()
+        return result
+
+    def login(self, email: str, password: str) -> str:
+        """An access token for ``email``."""
+        result = self.post(
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }",
+            {"e": email, "p": password},
+        )
+        assert "errors" not in result, result
+        token: str = result["data"]["login"]["accessToken"]
+        return token
+
+
+@pytest.fixture(scope="session")
+def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    """The platform running on this session's stores, with demo data; the gateway client."""
+    data = tmp_path_factory.mktemp("platform")
+    asyncio.run(_prepare_stores(settings, seed=True))
+    supergraph = Path(data / "supergraph.graphql")
+    supergraph.write_text(compose_supergraph(settings))
+    supervisor = Supervisor(settings, log_dir=data / "logs")
+    try:
+        children = [
+            (supervisor.start(name, ["subgraph", name], settings.subgraph_url(name)), name)
+            for name in SUBGRAPHS
+        ]
+        supervisor.start("worker", ["worker"], settings.queue_name)
+        for child, name in children:
+            supervisor.wait_healthy(child, settings.subgraph_url(name).replace("/graphql", "/healthz"))
+        url = f"http://127.0.0.1:{settings.gateway_port}/graphql"
+        gateway = supervisor.start(
+            "gateway",
+            ["gateway", "--supergraph", str(supergraph), "--port", str(settings.gateway_port)],
+            url,
+        )
+        supervisor.wait_healthy(gateway, url.replace("/graphql", "/healthz"))
+        yield Gateway(url)
+    finally:
+        supervisor.stop()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from astro.graph import SUBGRAPHS, compose_supergraph, subgraph_sdl
+from astro.settings import Settings
+
+SCHEMA = Path(__file__).resolve().parent.parent / "schema"
+
+
+def test_committed_subgraph_sdls_match_the_code() -> None:
+    for name in SUBGRAPHS:
+        committed = (SCHEMA / f"{name}.graphql").read_text()
+        assert committed == subgraph_sdl(name), f"schema/{name}.graphql is stale: run astro compose"
+
+
+def test_committed_supergraph_is_the_composition_of_the_subgraphs() -> None:
+    committed = (SCHEMA / "supergraph.graphql").read_text()
+    assert committed == compose_supergraph(Settings.model_construct()), (
+        "schema/supergraph.graphql is stale: run astro compose"
+    )
