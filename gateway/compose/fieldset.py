@@ -25,6 +25,7 @@ class FieldSetResult:
     errors: list[str] = field(default_factory=list)
     with_args: list[str] = field(default_factory=list)
     abstract: list[str] = field(default_factory=list)
+    local_leaves: list[tuple[str, str]] = field(default_factory=list)
 
 
 def parse_field_set(text: str) -> SelectionSetNode:
@@ -42,23 +43,29 @@ def resolve_field_set(schema: SubgraphSchema, type_name: str, text: str) -> Fiel
     except GraphQLError as error:
         result.errors.append(f"Invalid field set: {error.message}")
         return result
-    _walk(schema, type_name, selection_set, result)
+    _walk(schema, type_name, selection_set, result, False)
     return result
 
 
 def _walk(
-    schema: SubgraphSchema, type_name: str, selection_set: SelectionSetNode, result: FieldSetResult
+    schema: SubgraphSchema,
+    type_name: str,
+    selection_set: SelectionSetNode,
+    result: FieldSetResult,
+    under_external: bool,
 ) -> None:
     parent = schema.types.get(type_name)
     for selection in selection_set.selections:
         if isinstance(selection, FragmentSpreadNode):
             result.errors.append("Named fragments are not allowed in field sets")
         elif isinstance(selection, InlineFragmentNode):
-            target = selection.type_condition.name.value if selection.type_condition else type_name
-            if target not in schema.types:
-                result.errors.append(f'Unknown type "{target}"')
+            condition = (
+                selection.type_condition.name.value if selection.type_condition else type_name
+            )
+            if condition not in schema.types:
+                result.errors.append(f'Unknown type "{condition}"')
                 continue
-            _walk(schema, target, selection.selection_set, result)
+            _walk(schema, condition, selection.selection_set, result, under_external)
         elif isinstance(selection, FieldNode):
             name = selection.name.value
             if name == "__typename":
@@ -68,6 +75,9 @@ def _walk(
                 result.errors.append(f'Cannot query field "{name}" on type "{type_name}"')
                 continue
             result.coordinates.append((type_name, name))
+            external = under_external or definition.external
+            if not external and not selection.selection_set:
+                result.local_leaves.append((type_name, name))
             if selection.arguments:
                 result.with_args.append(f"{type_name}.{name}")
             target_name = base_name(definition.type)
@@ -82,7 +92,7 @@ def _walk(
                         f'"{target_name}" has no subfields'
                     )
                     continue
-                _walk(schema, target_name, selection.selection_set, result)
+                _walk(schema, target_name, selection.selection_set, result, external)
             elif target and target.kind in (Kind.OBJECT, Kind.INTERFACE, Kind.UNION):
                 result.errors.append(
                     f'Field "{type_name}.{name}" of type "{target_name}" must have a selection '

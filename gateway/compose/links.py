@@ -72,8 +72,8 @@ def _imports(value: ConstValueNode | None) -> list[tuple[str, str]]:
             result.append((item.value, item.value))
         elif isinstance(item, ObjectValueNode):
             fields = {f.name.value: f.value for f in item.fields}
-            name = _string(fields.get("name"))  # type: ignore[arg-type]
-            alias = _string(fields.get("as"))  # type: ignore[arg-type]
+            name = _string(fields.get("name"))
+            alias = _string(fields.get("as"))
             if name:
                 result.append((name, alias or name))
     return result

@@ -103,3 +103,4 @@ class SubgraphSchema:
     types: dict[str, TypeDef]
     directives: dict[str, ExecutableDirective]
     roots: dict[str, str]
+    used: set[tuple[str, str]] = field(default_factory=set)

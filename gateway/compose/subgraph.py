@@ -126,7 +126,9 @@ def _nested_strings(value: ConstValueNode | None) -> list[list[str]]:
     return result
 
 
-def _meta(ctx: _Context, description: StringValueNode | None, directives: Iterable[DirectiveNode]) -> Meta:
+def _meta(
+    ctx: _Context, description: StringValueNode | None, directives: Iterable[DirectiveNode]
+) -> Meta:
     meta = Meta(description=description.value if description else None)
     for directive in directives:
         name = directive.name.value
@@ -218,7 +220,9 @@ def _add_node(ctx: _Context, typedef: TypeDef, node: TypeNodeAny, fed1: bool) ->
             typedef.keys.append(
                 Key(
                     fields=_str_arg(directive, "fields") or "",
-                    resolvable=resolvable.value if isinstance(resolvable, BooleanValueNode) else None,
+                    resolvable=resolvable.value
+                    if isinstance(resolvable, BooleanValueNode)
+                    else None,
                     extension=is_extension,
                 )
             )
@@ -226,7 +230,13 @@ def _add_node(ctx: _Context, typedef: TypeDef, node: TypeNodeAny, fed1: bool) ->
             typedef.extends = True
         elif canonical == "interfaceObject":
             typedef.interface_object = True
-    if isinstance(node, ObjectTypeDefinitionNode | ObjectTypeExtensionNode | InterfaceTypeDefinitionNode | InterfaceTypeExtensionNode):
+    if isinstance(
+        node,
+        ObjectTypeDefinitionNode
+        | ObjectTypeExtensionNode
+        | InterfaceTypeDefinitionNode
+        | InterfaceTypeExtensionNode,
+    ):
         for itf in node.interfaces or ():
             name = ctx.type_name(itf.name.value)
             if name not in typedef.interfaces:
@@ -234,7 +244,9 @@ def _add_node(ctx: _Context, typedef: TypeDef, node: TypeNodeAny, fed1: bool) ->
         for field_node in node.fields or ():
             if typedef.name == "Query" and field_node.name.value in ("_entities", "_service"):
                 continue
-            typedef.fields[field_node.name.value] = _field(ctx, field_node, type_shareable, type_external)
+            typedef.fields[field_node.name.value] = _field(
+                ctx, field_node, type_shareable, type_external
+            )
     elif isinstance(node, UnionTypeDefinitionNode | UnionTypeExtensionNode):
         for member in node.types or ():
             name = ctx.type_name(member.name.value)
@@ -261,7 +273,9 @@ def _merge_meta(target: Meta, extra: Meta) -> None:
     target.specified_by = target.specified_by or extra.specified_by
 
 
-def _executable_directive(ctx: _Context, node: DirectiveDefinitionNode) -> ExecutableDirective | None:
+def _executable_directive(
+    ctx: _Context, node: DirectiveDefinitionNode
+) -> ExecutableDirective | None:
     locations = [loc.value for loc in node.locations if loc.value in _EXECUTABLE_LOCATIONS]
     if not locations:
         return None
@@ -279,15 +293,15 @@ def build_subgraph(name: str, url: str, sdl: str, issues: IssueCollector) -> Sub
     try:
         document = parse(sdl)
     except GraphQLError as error:
-        issues.add("INVALID_GRAPHQL", f'[{name}] {error.message}', subgraph=name)
+        issues.add("INVALID_GRAPHQL", f"[{name}] {error.message}", subgraph=name)
         return None
     links: list[DirectiveNode] = []
     roots: dict[str, str] = {}
     for definition in document.definitions:
         if isinstance(definition, SchemaDefinitionNode | SchemaExtensionNode):
             links.extend(d for d in definition.directives or () if d.name.value == "link")
-            for op in definition.operation_types or ():
-                roots[op.operation.value] = op.type.name.value
+            for operation in definition.operation_types or ():
+                roots[operation.operation.value] = operation.type.name.value
     info = resolve_links(links)
     renames = {local: ROOT_NAMES[op] for op, local in roots.items() if local != ROOT_NAMES[op]}
     ctx = _Context(name, info, renames, issues)
@@ -312,7 +326,11 @@ def build_subgraph(name: str, url: str, sdl: str, issues: IssueCollector) -> Sub
     for definition in document.definitions:
         if isinstance(definition, DirectiveDefinitionNode):
             dname = definition.name.value
-            if dname in _BUILTIN_DIRECTIVES or dname in info.directives or dname in FEDERATION_DIRECTIVES:
+            if (
+                dname in _BUILTIN_DIRECTIVES
+                or dname in info.directives
+                or dname in FEDERATION_DIRECTIVES
+            ):
                 continue
             if any(dname.startswith(f"{p}__") for p in info.prefixes):
                 continue

@@ -51,9 +51,7 @@ def is_subtype(
             sub.type, sup.type, is_named_subtype, allow_nullability
         )
     if isinstance(sub, NonNullTypeNode):
-        return allow_nullability and is_subtype(
-            sub.type, sup, is_named_subtype, allow_nullability
-        )
+        return allow_nullability and is_subtype(sub.type, sup, is_named_subtype, allow_nullability)
     if isinstance(sup, ListTypeNode):
         return isinstance(sub, ListTypeNode) and is_subtype(
             sub.type, sup.type, is_named_subtype, allow_nullability

@@ -21,9 +21,36 @@ def _interface_field_names(schema: SubgraphSchema, typedef: TypeDef) -> set[str]
     return names
 
 
+_BUILTIN_SCALARS = frozenset({"Int", "Float", "String", "Boolean", "ID"})
+
+
+def _check_references(schema: SubgraphSchema, issues: IssueCollector) -> None:
+    def check(type_name: str, where: str) -> None:
+        if type_name not in schema.types and type_name not in _BUILTIN_SCALARS:
+            issues.add(
+                "INVALID_GRAPHQL",
+                f'[{schema.name}] Unknown type "{type_name}" (referenced by "{where}").',
+                subgraph=schema.name,
+                coordinate=where,
+            )
+
+    for typedef in schema.types.values():
+        for itf in typedef.interfaces:
+            check(itf, typedef.name)
+        for member in typedef.members:
+            check(member, typedef.name)
+        for fld in typedef.fields.values():
+            check(base_name(fld.type), f"{typedef.name}.{fld.name}")
+            for arg in fld.args.values():
+                check(base_name(arg.type), f"{typedef.name}.{fld.name}({arg.name}:)")
+        for input_field in typedef.input_fields.values():
+            check(base_name(input_field.type), f"{typedef.name}.{input_field.name}")
+
+
 def check_subgraph(schema: SubgraphSchema, issues: IssueCollector) -> None:
     """Validate ``schema`` and normalise its external/shareable flags in place."""
     name = schema.name
+    _check_references(schema, issues)
     used: set[tuple[str, str]] = set()
     key_fields: set[tuple[str, str]] = set()
     for typedef in schema.types.values():
@@ -44,7 +71,7 @@ def check_subgraph(schema: SubgraphSchema, issues: IssueCollector) -> None:
             for coordinate in result.with_args:
                 issues.add(
                     "KEY_FIELDS_HAS_ARGS",
-                    f'[{name}] {where}: field {coordinate} cannot be included because it has '
+                    f"[{name}] {where}: field {coordinate} cannot be included because it has "
                     "arguments (fields with argument are not allowed in @key)",
                     subgraph=name,
                     coordinate=typedef.name,
@@ -77,18 +104,16 @@ def check_subgraph(schema: SubgraphSchema, issues: IssueCollector) -> None:
                     )
                 used.update(result.coordinates)
                 if not schema.fed1:
-                    for type_name, field_name in result.coordinates:
-                        required = schema.types[type_name].fields[field_name]
-                        if type_name == typedef.name and not required.external:
-                            issues.add(
-                                "REQUIRES_FIELDS_MISSING_EXTERNAL",
-                                f'[{name}] On field "{coordinate}", for @requires(fields: '
-                                f'"{field.requires}"): field "{type_name}.{field_name}" should '
-                                "not be part of a @requires since it is already provided by "
-                                "this subgraph (it is not marked @external)",
-                                subgraph=name,
-                                coordinate=coordinate,
-                            )
+                    for type_name, field_name in result.local_leaves:
+                        issues.add(
+                            "REQUIRES_FIELDS_MISSING_EXTERNAL",
+                            f'[{name}] On field "{coordinate}", for @requires(fields: '
+                            f'"{field.requires}"): field "{type_name}.{field_name}" should '
+                            "not be part of a @requires since it is already provided by "
+                            "this subgraph (it is not marked @external)",
+                            subgraph=name,
+                            coordinate=coordinate,
+                        )
             if field.provides is not None:
                 target = base_name(field.type)
                 target_def = schema.types.get(target)
@@ -115,6 +140,7 @@ def check_subgraph(schema: SubgraphSchema, issues: IssueCollector) -> None:
                         coordinate=coordinate,
                     )
                 used.update(result.coordinates)
+    schema.used = used
     for type_name, field_name in key_fields:
         schema.types[type_name].fields[field_name].shareable = True
     for typedef in schema.types.values():
