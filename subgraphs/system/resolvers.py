@@ -92,7 +92,9 @@ async def register(ctx: Context, email: str, password: str) -> Session:
         raise Conflict(
             f"An account with email '{email}' already exists; log in instead.", field="email"
         ) from exc
-    return await _open_session(ctx, user, await store.issue_refresh_token(user.id, _refresh_ttl(ctx)))
+    return await _open_session(
+        ctx, user, await store.issue_refresh_token(user.id, _refresh_ttl(ctx))
+    )
 
 
 async def login(ctx: Context, email: str, password: str) -> Session:
@@ -129,7 +131,9 @@ async def login(ctx: Context, email: str, password: str) -> Session:
     await audit(True, "ok", user.id)
     if needs_rehash(user.password_hash):
         await store.replace_password_hash(user.id, await hash_password(password))
-    return await _open_session(ctx, user, await store.issue_refresh_token(user.id, _refresh_ttl(ctx)))
+    return await _open_session(
+        ctx, user, await store.issue_refresh_token(user.id, _refresh_ttl(ctx))
+    )
 
 
 _REFUSALS = {

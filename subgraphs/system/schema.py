@@ -60,40 +60,56 @@ class RegisterInput:
     )
 
 
+async def _me(info: Info[Context, None]) -> User | None:
+    return User.from_document(await resolvers.me(info.context))
+
+
+async def _users(info: Info[Context, None], limit: int = 50, offset: int = 0) -> list[User]:
+    return [User.from_document(user) for user in await resolvers.users(info.context, limit, offset)]
+
+
+async def _register(info: Info[Context, None], input: RegisterInput) -> AuthPayload:
+    session = await resolvers.register(info.context, input.email, input.password)
+    return AuthPayload.from_session(session)
+
+
+async def _login(info: Info[Context, None], email: str, password: str) -> AuthPayload:
+    return AuthPayload.from_session(await resolvers.login(info.context, email, password))
+
+
+async def _refresh_token(info: Info[Context, None], refresh_token: str) -> AuthPayload:
+    return AuthPayload.from_session(await resolvers.refresh(info.context, refresh_token))
+
+
+async def _logout(info: Info[Context, None], refresh_token: str) -> bool:
+    return await resolvers.logout(info.context, refresh_token)
+
+
 @strawberry.type
 class Query:
-    @strawberry.federation.field(authenticated=True, description="The logged-in user.")
-    async def me(self, info: Info[Context, None]) -> User | None:
-        return User.from_document(await resolvers.me(info.context))
-
-    @strawberry.federation.field(
-        requires_scopes=[["users:read"]], description="Every user, ordered by email (admins)."
+    me: User | None = strawberry.federation.field(
+        resolver=_me, authenticated=True, description="The logged-in user."
     )
-    async def users(
-        self, info: Info[Context, None], limit: int = 50, offset: int = 0
-    ) -> list[User]:
-        found = await resolvers.users(info.context, limit, offset)
-        return [User.from_document(user) for user in found]
+    users: list[User] = strawberry.federation.field(
+        resolver=_users,
+        requires_scopes=[["users:read"]],
+        description="Every user, ordered by email (admins).",
+    )
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a customer account and log it in.")
-    async def register(self, info: Info[Context, None], input: RegisterInput) -> AuthPayload:
-        session = await resolvers.register(info.context, input.email, input.password)
-        return AuthPayload.from_session(session)
-
-    @strawberry.mutation(description="Log in with email and password.")
-    async def login(self, info: Info[Context, None], email: str, password: str) -> AuthPayload:
-        return AuthPayload.from_session(await resolvers.login(info.context, email, password))
-
-    @strawberry.mutation(description="Trade a refresh token for a new session (rotates it).")
-    async def refresh_token(self, info: Info[Context, None], refresh_token: str) -> AuthPayload:
-        return AuthPayload.from_session(await resolvers.refresh(info.context, refresh_token))
-
-    @strawberry.mutation(description="Revoke a refresh token.")
-    async def logout(self, info: Info[Context, None], refresh_token: str) -> bool:
-        return await resolvers.logout(info.context, refresh_token)
+    register: AuthPayload = strawberry.mutation(
+        resolver=_register, description="Create a customer account and log it in."
+    )
+    login: AuthPayload = strawberry.mutation(
+        resolver=_login, description="Log in with email and password."
+    )
+    refresh_token: AuthPayload = strawberry.mutation(
+        resolver=_refresh_token,
+        description="Trade a refresh token for a new session (rotates it).",
+    )
+    logout: bool = strawberry.mutation(resolver=_logout, description="Revoke a refresh token.")
 
 
 schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[User])

@@ -23,6 +23,11 @@ from pymongo.errors import DuplicateKeyError
 from astro.settings import Settings
 
 USER_INDEXES = [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")]
+REFRESH_TOKEN_INDEXES = [
+    IndexModel([("user_id", ASCENDING)]),
+    IndexModel([("family_id", ASCENDING)]),
+]
+AUTH_AUDIT_INDEXES = [IndexModel([("email", ASCENDING), ("at", DESCENDING)])]
 
 
 def utcnow() -> datetime:
@@ -67,10 +72,7 @@ class RefreshTokenDocument(Document):
 
     class Settings:
         name = "refresh_tokens"
-        indexes = [
-            IndexModel([("user_id", ASCENDING)]),
-            IndexModel([("family_id", ASCENDING)]),
-        ]
+        indexes = REFRESH_TOKEN_INDEXES
 
 
 class AuthAuditEntry(Document):
@@ -87,7 +89,7 @@ class AuthAuditEntry(Document):
 
     class Settings:
         name = "auth_audit"
-        indexes = [IndexModel([("email", ASCENDING), ("at", DESCENDING)])]
+        indexes = AUTH_AUDIT_INDEXES
 
 
 class LoginThrottle(Document):
@@ -101,7 +103,12 @@ class LoginThrottle(Document):
         name = "login_throttle"
 
 
-DOCUMENTS: list[type[Document]] = [UserDocument, RefreshTokenDocument, AuthAuditEntry, LoginThrottle]
+DOCUMENTS: list[type[Document]] = [
+    UserDocument,
+    RefreshTokenDocument,
+    AuthAuditEntry,
+    LoginThrottle,
+]
 
 
 async def init_store(settings: Settings) -> AsyncMongoClient[dict[str, Any]]:
