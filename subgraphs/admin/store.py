@@ -182,9 +182,7 @@ class OutboxEvent(Base):
     published_at: Mapped[datetime | None]
 
     __table_args__ = (
-        sa.Index(
-            "ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")
-        ),
+        sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
     )
 
 

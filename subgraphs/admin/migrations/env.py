@@ -29,7 +29,6 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,
-        transaction_per_migration=True,
     )
     with context.begin_transaction():
         context.run_migrations()

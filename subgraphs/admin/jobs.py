@@ -1,0 +1,114 @@
+"""arq jobs of the admin subgraph: the outbox relay that feeds the customer read model.
+
+``astro.worker`` collects ``functions``, ``cron_jobs``, ``startup`` and ``shutdown`` from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from arq import cron
+from arq.connections import ArqRedis
+
+from astro.settings import Settings, get_settings
+from subgraphs.admin.resolvers import LAUNCH_SCHEDULED, LAUNCH_UPDATED, open_queue
+from subgraphs.admin.store import Database, OutboxEvent, migrate
+
+BATCH_SIZE = 100
+
+# Outbox topic → the arq job (owned by the subgraph that mirrors it) that applies the event.
+EVENT_JOBS = {
+    LAUNCH_SCHEDULED: "apply_launch_event",
+    LAUNCH_UPDATED: "apply_launch_event",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AdminWorker:
+    """What the admin jobs share in a worker (``ctx["admin"]``)."""
+
+    settings: Settings
+    db: Database
+    queue: ArqRedis
+    owns_queue: bool
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    """Migrate the ledger and open its engine; reuse the worker's arq pool when there is one.
+
+    Settings come from ``ctx["settings"]`` when the worker put them there, else the environment.
+    """
+    settings = ctx.get("settings")
+    if not isinstance(settings, Settings):
+        settings = get_settings()
+    await migrate(settings)
+    worker_pool = ctx.get("redis")
+    # The worker's own pool enqueues with the worker's serializer; a pool of our own otherwise.
+    queue = worker_pool if isinstance(worker_pool, ArqRedis) else await open_queue(settings)
+    if queue is None:
+        raise RuntimeError("ASTRO_REDIS_URL is not set: the outbox relay needs Redis.")
+    ctx["admin"] = AdminWorker(settings, Database.open(settings), queue, queue is not worker_pool)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    """Close what :func:`startup` opened."""
+    state: AdminWorker | None = ctx.pop("admin", None)
+    if state is None:
+        return
+    await state.db.close()
+    if state.owns_queue:
+        await state.queue.aclose()
+
+
+async def _relay_batch(state: AdminWorker) -> int:
+    async with state.db.sessions.begin() as session:
+        events = (
+            await session.scalars(
+                sa.select(OutboxEvent)
+                .where(OutboxEvent.published_at.is_(None))
+                .order_by(OutboxEvent.id)
+                .limit(BATCH_SIZE)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for event in events:
+            # The job id makes a re-relay after a crash a no-op while arq remembers the job;
+            # after that the consumer's own event-id check keeps it idempotent.
+            await state.queue.enqueue_job(
+                EVENT_JOBS[event.topic],
+                event.payload,
+                _job_id=f"event:{event.event_id}",
+                _queue_name=state.settings.queue_name,
+            )
+        if events:
+            await session.execute(
+                sa.update(OutboxEvent)
+                .where(OutboxEvent.id.in_([event.id for event in events]))
+                .values(published_at=sa.func.now())
+            )
+    return len(events)
+
+
+async def relay_outbox(ctx: dict[str, Any]) -> int:
+    """Publish unpublished outbox events, oldest first; returns how many were published.
+
+    Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` (relays may run side by side) and marked
+    published in the transaction that enqueued it: if an enqueue fails, the batch stays
+    unpublished and a later run retries it.
+    """
+    state: AdminWorker = ctx["admin"]
+    published = 0
+    while True:
+        count = await _relay_batch(state)
+        published += count
+        if count < BATCH_SIZE:
+            return published
+
+
+functions = [relay_outbox]
+cron_jobs = [
+    # Safety net for events whose immediate relay request was lost.
+    cron(relay_outbox, name="admin:relay_outbox", second=set(range(60)), timeout=60),
+]
