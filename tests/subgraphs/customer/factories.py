@@ -1,0 +1,40 @@
+"""Admin outbox events, shaped as the admin subgraph publishes them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+
+def launch_event(
+    *,
+    launch_id: str | None = None,
+    version: int = 1,
+    topic: str = "launch.scheduled",
+    days_ahead: float = 400,
+    **launch: Any,
+) -> dict[str, Any]:
+    """An admin outbox event for a launch, as the admin subgraph publishes it."""
+    launch_id = launch_id or str(uuid.uuid4())
+    payload: dict[str, Any] = {
+        "id": launch_id,
+        "slug": f"launch-{launch_id[:8]}",
+        "destination": "Mars",
+        "launch_date": (datetime.now(UTC) + timedelta(days=days_ahead)).isoformat(),
+        "price_per_seat": "1250000.50",
+        "total_seats": 10,
+        "seats_sold": 0,
+        "status": "SCHEDULED",
+        "rocket": {"id": str(uuid.uuid4()), "name": "Ares V", "capacity": 12, "range": "mars"},
+        "supplier": {"id": str(uuid.uuid4()), "name": "Orbital Horizons"},
+        "spaceport": {
+            "id": str(uuid.uuid4()),
+            "code": "KSC",
+            "name": "Kennedy Space Center",
+            "location": "Florida, USA",
+        },
+        "version": version,
+    }
+    payload.update(launch)
+    return {"event_id": str(uuid.uuid4()), "topic": topic, "launch": payload}
