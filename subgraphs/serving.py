@@ -6,6 +6,7 @@ answered 401 with an ``UNAUTHENTICATED`` GraphQL error before any resolver runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -14,15 +15,57 @@ from typing import Any
 import orjson
 import strawberry
 from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
+from strawberry.extensions import MaskErrors
+from strawberry.types import ExecutionContext
 
-from astro.errors import Forbidden, Unauthenticated
+from astro.errors import AstroError, Forbidden, Unauthenticated
 from astro.identity import Identity, identity_from_authorization
 from astro.settings import Settings
+
+log = logging.getLogger("astro.subgraph")
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    return original is not None and not isinstance(original, AstroError | GraphQLError)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Hide the text of unexpected exceptions (SQL, driver details) behind a stable code.
+
+    The full error is logged with its traceback; errors raised on purpose (``AstroError``) and
+    validation errors reach the client unchanged.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_is_unexpected, error_message="Internal server error.")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+
+class SubgraphSchema(strawberry.federation.Schema):
+    """A federation schema that masks unexpected errors and does not log expected ones."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["extensions"] = [*kwargs.get("extensions", ()), MaskUnexpectedErrors]
+        super().__init__(*args, **kwargs)
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Unexpected errors were logged, with their traceback, when they were masked.
+        for error in errors:
+            log.debug("graphql error at %s: %s", error.path, error.message)
 
 
 @dataclass

@@ -11,14 +11,13 @@ from datetime import datetime
 from decimal import Decimal
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 from strawberry.types import Info
 
-from astro.errors import AstroError, NotFound
+from astro.errors import NotFound
 from subgraphs.admin import resolvers, store
 from subgraphs.admin.resolvers import AdminContext, LaunchPlan, maybe_id, parse_id
 from subgraphs.admin.store import LaunchStatus, RocketRange
+from subgraphs.serving import SubgraphSchema
 
 # The ledger's enums are the GraphQL enums (strawberry.enum registers the class in place).
 # No descriptions: the customer subgraph declares the identical LaunchStatus enum.
@@ -278,27 +277,8 @@ class Mutation:
     )
 
 
-class MaskUnexpectedErrors(MaskErrors):
-    """Hide the text of unexpected exceptions (SQL, driver details) behind a stable code."""
-
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=_is_unexpected, error_message="Internal server error.")
-
-    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        log.error("unexpected error at %s", error.path, exc_info=error.original_error)
-        masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
-        return masked
-
-
-def _is_unexpected(error: GraphQLError) -> bool:
-    original = error.original_error
-    return original is not None and not isinstance(original, AstroError | GraphQLError)
-
-
-schema = strawberry.federation.Schema(
+schema = SubgraphSchema(
     query=Query,
     mutation=Mutation,
     types=[Launch, Rocket, Supplier, Spaceport],
-    extensions=[MaskUnexpectedErrors],
 )

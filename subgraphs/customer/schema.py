@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from subgraphs.customer import resolvers
 from subgraphs.customer.store import CatalogStatus, LaunchDoc
-from subgraphs.serving import Context
+from subgraphs.serving import Context, SubgraphSchema
 
 # strawberry.enum registers the GraphQL enum on the store's class itself and returns it. No
 # description: shared types stay identical to the admin subgraph's, which owns the launch.
@@ -84,4 +84,4 @@ class Query:
     )
 
 
-schema = strawberry.federation.Schema(query=Query)
+schema = SubgraphSchema(query=Query)

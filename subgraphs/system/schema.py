@@ -7,7 +7,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from subgraphs.serving import Context
+from subgraphs.serving import Context, SubgraphSchema
 from subgraphs.system import resolvers
 from subgraphs.system.store import UserDocument
 
@@ -112,4 +112,4 @@ class Mutation:
     logout: bool = strawberry.mutation(resolver=_logout, description="Revoke a refresh token.")
 
 
-schema = strawberry.federation.Schema(query=Query, mutation=Mutation, types=[User])
+schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User])
