@@ -138,9 +138,7 @@ def gateway(
     path = supergraph or settings.supergraph_path
     if not path.exists():
         raise typer.BadParameter(f"no supergraph file at {path}", param_hint="--supergraph")
-    overrides = {
-        name: url for name in SUBGRAPH_NAMES if (url := getattr(settings, f"{name}_url"))
-    }
+    overrides = {name: url for name in SUBGRAPH_NAMES if (url := getattr(settings, f"{name}_url"))}
     if overrides:  # e.g. compose.yaml: the committed supergraph with in-network URLs
         from astro.graph import with_subgraph_urls
 

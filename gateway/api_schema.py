@@ -13,11 +13,8 @@ from graphql import (
     visit,
 )
 from graphql.language import (
-    ArgumentNode,
     DirectiveDefinitionNode,
     NamedTypeNode,
-    SchemaDefinitionNode,
-    SchemaExtensionNode,
     TypeDefinitionNode,
     TypeExtensionNode,
     Visitor,
@@ -63,9 +60,6 @@ class _Strip(Visitor):
             return REMOVE
         return None
 
-    def enter_argument(self, node: ArgumentNode, *_: Any) -> Any:
-        return None
-
 
 def build_api_schema(document: DocumentNode) -> GraphQLSchema:
     """Build the API schema from a parsed supergraph document."""
@@ -79,7 +73,6 @@ def build_api_schema(document: DocumentNode) -> GraphQLSchema:
         d
         for d in document.definitions
         if not (isinstance(d, TypeDefinitionNode | TypeExtensionNode) and d.name.value in hidden)
-        and not (isinstance(d, SchemaDefinitionNode | SchemaExtensionNode) and False)
     ]
     doc = DocumentNode(definitions=tuple(kept))
     stripped = visit(doc, _Strip(hidden))

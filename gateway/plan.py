@@ -11,7 +11,6 @@ __all__ = [
     "Flatten",
     "Parallel",
     "PlanNode",
-    "QueryPlan",
     "ReprField",
     "ReprSelection",
     "Sequence",
@@ -58,6 +57,7 @@ class Fetch:
     variable_usages: tuple[str, ...] = ()
     requires: ReprSelection | None = None
     input_rewrites: tuple[tuple[str, str], ...] = ()  # (from typename, to typename)
+    mutation: bool = False
     id: int = 0
 
 
@@ -89,12 +89,6 @@ class Condition:
 
 
 PlanNode = Union[Fetch, Flatten, Sequence, Parallel, Condition]  # noqa: UP007
-
-
-@dataclass(slots=True)
-class QueryPlan:
-    node: PlanNode | None
-    fetch_count: int = 0
 
 
 def describe(node: PlanNode | None, indent: int = 0) -> str:

@@ -292,7 +292,6 @@ def parse_supergraph(sdl: str) -> Supergraph:
                     if d.name.value == "join__enumValue"
                 }
                 model.enum_values[ev.name.value] = graphs_of_value
-    _fill_union_members_without_joins(types)
 
     sg = Supergraph(
         schema=schema, document=document, graphs=graphs, graph_names=graph_names, types=types
@@ -304,13 +303,6 @@ def parse_supergraph(sdl: str) -> Supergraph:
     if schema.subscription_type:
         sg.subscription_type = schema.subscription_type.name
     return sg
-
-
-def _fill_union_members_without_joins(types: dict[str, TypeModel]) -> None:
-    for t in types.values():
-        if t.kind == "UNION" and not t.members:
-            # Pre-0.3 supergraphs have no join__unionMember: every graph knows every member.
-            pass
 
 
 def _kind(defn: object) -> str | None:

@@ -17,12 +17,16 @@ class Registry:
     The user's response key is preferred; clashes get an internal alias.
     """
 
-    __slots__ = ("by_sig", "children", "taken")
+    __slots__ = ("by_field", "by_sig", "children", "placed", "taken")
 
     def __init__(self) -> None:
         self.by_sig: dict[tuple[str, str, str], str] = {}
+        # (runtime type, field name, printed args) → data key, for reading the data back
+        self.by_field: dict[tuple[str, str, str], str] = {}
         self.taken: set[str] = {"__typename"}
         self.children: dict[str, Registry] = {}
+        # (data key, runtime type) → groups fetching it there
+        self.placed: dict[tuple[str, str], set[Group]] = {}
 
     def key_for(self, sig: tuple[str, str, str], preferred: str) -> str:
         key = self.by_sig.get(sig)
@@ -37,8 +41,18 @@ class Registry:
         self.by_sig[sig] = key
         return key
 
-    def lookup(self, sig: tuple[str, str, str]) -> str | None:
-        return self.by_sig.get(sig)
+    def find(self, t: str, name: str, args: str, sig: tuple[str, str, str]) -> str | None:
+        """The data key of `t.name(args)` at this position, if some fetch gets it."""
+        key = self.by_field.get((t, name, args))
+        if key is not None:
+            return key
+        key = self.by_sig.get(sig)
+        if key is not None:
+            return key
+        for (_, n, a), k in self.by_field.items():
+            if n == name and a == args:
+                return k
+        return None
 
     def child(self, key: str) -> Registry:
         reg = self.children.get(key)
@@ -108,7 +122,6 @@ class Group:
     reprs: dict[str, tuple[str, list[SelSet]]] = field(default_factory=dict)
     deps: set[Group] = field(default_factory=set)
     variables: set[str] = field(default_factory=set)
-    with_requires: bool = False
 
     def sel(self, view: str) -> SubSel:
         s = self.entity_sels.get(view)

@@ -46,6 +46,7 @@ class FNode:
     type_str: str  # field type in the supergraph, e.g. "[User!]!"
     named_type: str
     sub: SelSet | None = None
+    partial: bool = False  # a copy restricted to the part of `sub` still to plan
 
     @property
     def sig(self) -> tuple[str, str, str]:
@@ -53,7 +54,7 @@ class FNode:
 
     def with_sub(self, sub: SelSet) -> FNode:
         return FNode(
-            self.key, self.name, self.args, self.arg_vars, self.type_str, self.named_type, sub
+            self.key, self.name, self.args, self.arg_vars, self.type_str, self.named_type, sub, True
         )
 
 

@@ -63,7 +63,9 @@ def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> It
         ]
         supervisor.start("worker", ["worker"], settings.queue_name)
         for child, name in children:
-            supervisor.wait_healthy(child, settings.subgraph_url(name).replace("/graphql", "/healthz"))
+            supervisor.wait_healthy(
+                child, settings.subgraph_url(name).replace("/graphql", "/healthz")
+            )
         url = f"http://127.0.0.1:{settings.gateway_port}/graphql"
         gateway = supervisor.start(
             "gateway",

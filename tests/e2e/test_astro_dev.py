@@ -49,7 +49,9 @@ def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
                 break
         text = "".join(output)
         assert "AstroBookings is up" in text, text
-        assert "(ASTRO_POSTGRES_URL)" in text and "(ASTRO_MONGO_URL)" in text  # where stores came from
+        assert (
+            "(ASTRO_POSTGRES_URL)" in text and "(ASTRO_MONGO_URL)" in text
+        )  # where stores came from
         assert f"http://127.0.0.1:{ports['gateway']}/graphql" in text
 
         url = f"http://127.0.0.1:{ports['gateway']}/graphql"

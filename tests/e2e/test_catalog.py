@@ -12,7 +12,9 @@ CATALOG = """
 """
 
 
-def _wait_for_catalog(gateway: Gateway, predicate: object, timeout: float) -> list[dict[str, object]]:
+def _wait_for_catalog(
+    gateway: Gateway, predicate: object, timeout: float
+) -> list[dict[str, object]]:
     deadline = time.monotonic() + timeout
     while True:
         result = gateway.post(CATALOG)
