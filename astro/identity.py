@@ -19,16 +19,32 @@ ROLES = ("customer", "supplier", "finance", "it", "admin")
 
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
     "customer": ("catalog:read", "bookings:own", "profile:own"),
-    "supplier": ("catalog:read", "launches:own", "rockets:own", "bookings:supplier"),
+    "supplier": (
+        "catalog:read",
+        "launches:own",
+        "rockets:own",
+        "bookings:supplier",
+        "supplier:profile",
+    ),
     "finance": (
         "catalog:read",
+        "launches:read",
         "bookings:read",
+        "bookings:write",
         "invoices:read",
         "invoices:write",
         "payments:write",
+        "reports:read",
     ),
     "it": ("catalog:read", "logs:read", "notifications:read", "notifications:write", "sync:run"),
-    "admin": ("catalog:read", "users:read", "users:write", "logs:read", "bookings:read"),
+    "admin": (
+        "catalog:read",
+        "users:read",
+        "users:write",
+        "logs:read",
+        "bookings:read",
+        "launches:read",
+    ),
 }
 
 _ALGORITHM = "HS256"

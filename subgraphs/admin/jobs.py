@@ -1,4 +1,4 @@
-"""arq jobs of the admin subgraph: the outbox relay that feeds the customer read model.
+"""arq jobs of the admin subgraph: the booking ledger's inbound events and the outbox relay.
 
 ``astro.worker`` collects ``functions``, ``cron_jobs``, ``startup`` and ``shutdown`` from here.
 """
@@ -9,11 +9,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from arq import cron
+from arq import Retry, cron
 from arq.connections import ArqRedis
+from arq.typing import WorkerCoroutine
 
 from astro.settings import Settings, get_settings
-from subgraphs.admin.resolvers import LAUNCH_SCHEDULED, LAUNCH_UPDATED, open_queue
+from subgraphs.admin import ledger
+from subgraphs.admin.events import (
+    BOOKING_CANCELLED,
+    BOOKING_CONFIRMED,
+    BOOKING_REJECTED,
+    LAUNCH_SCHEDULED,
+    LAUNCH_UPDATED,
+)
+from subgraphs.admin.resolvers import open_queue, request_relay
 from subgraphs.admin.store import Database, OutboxEvent, migrate
 
 BATCH_SIZE = 100
@@ -22,6 +31,9 @@ BATCH_SIZE = 100
 EVENT_JOBS = {
     LAUNCH_SCHEDULED: "apply_launch_event",
     LAUNCH_UPDATED: "apply_launch_event",
+    BOOKING_CONFIRMED: "apply_booking_event",
+    BOOKING_REJECTED: "apply_booking_event",
+    BOOKING_CANCELLED: "apply_booking_event",
 }
 
 
@@ -107,7 +119,28 @@ async def relay_outbox(ctx: dict[str, Any]) -> int:
             return published
 
 
-functions = [relay_outbox]
+async def record_booking(ctx: dict[str, Any], event: dict[str, Any]) -> str:
+    """Record a customer's ``booking.requested`` event in the ledger (idempotent by booking id)."""
+    state: AdminWorker = ctx["admin"]
+    outcome = await ledger.record_booking(state.db, event)
+    if outcome != "duplicate":
+        await request_relay(state.queue, state.settings)
+    return outcome
+
+
+async def record_cancellation(ctx: dict[str, Any], event: dict[str, Any]) -> str:
+    """Record a customer's ``booking.cancel_requested`` event; retried until the booking exists."""
+    state: AdminWorker = ctx["admin"]
+    try:
+        outcome = await ledger.record_cancellation(state.db, event)
+    except ledger.BookingNotYetRecorded:
+        raise Retry(defer=1) from None
+    if outcome == "cancelled":
+        await request_relay(state.queue, state.settings)
+    return outcome
+
+
+functions: list[WorkerCoroutine] = [relay_outbox, record_booking, record_cancellation]
 cron_jobs = [
     # Safety net for events whose immediate relay request was lost.
     cron(relay_outbox, name="admin:relay_outbox", second=set(range(60)), timeout=60),

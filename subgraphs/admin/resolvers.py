@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from arq import create_pool
@@ -22,13 +21,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from astro.errors import BadUserInput, Forbidden, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
+from subgraphs.admin.events import (
+    LAUNCH_SCHEDULED,
+    LAUNCH_UPDATED,
+    LaunchParts,
+    add_launch_event,
+    launch_payload,
+)
 from subgraphs.admin.loaders import AdminLoaders
 from subgraphs.admin.store import (
     Database,
     Launch,
     LaunchStatus,
     LaunchStatusHistory,
-    OutboxEvent,
     Rocket,
     RocketRange,
     Spaceport,
@@ -38,8 +43,6 @@ from subgraphs.serving import Context
 
 log = logging.getLogger(__name__)
 
-LAUNCH_SCHEDULED = "launch.scheduled"
-LAUNCH_UPDATED = "launch.updated"
 RELAY_JOB = "relay_outbox"
 
 MAX_PRICE = Decimal("9999999999.99")  # numeric(12, 2)
@@ -65,16 +68,6 @@ class LaunchPlan:
     launch_date: datetime
     price_per_seat: Decimal
     seats: int
-
-
-@dataclass(frozen=True, slots=True)
-class LaunchParts:
-    """A launch with the rows it refers to."""
-
-    launch: Launch
-    rocket: Rocket
-    supplier: Supplier
-    spaceport: Spaceport
 
 
 def parse_id(value: str, field_name: str) -> uuid.UUID:
@@ -106,13 +99,14 @@ async def supplier_of(session: AsyncSession, identity: Identity) -> Supplier:
     return supplier
 
 
-def _text(value: str, field_name: str) -> str:
+def check_text(value: str, field_name: str, *, limit: int = MAX_TEXT) -> str:
+    """``value`` stripped; ``BAD_USER_INPUT`` when empty or longer than ``limit``."""
     text = value.strip()
     if not text:
         raise BadUserInput(f"{field_name} must not be empty.", field=field_name)
-    if len(text) > MAX_TEXT:
+    if len(text) > limit:
         raise BadUserInput(
-            f"{field_name} must be at most {MAX_TEXT} characters long.", field=field_name
+            f"{field_name} must be at most {limit} characters long.", field=field_name
         )
     return text
 
@@ -133,7 +127,8 @@ def _check_date(launch_date: datetime, settings: Settings, now: datetime) -> dat
     return launch_date.astimezone(UTC)
 
 
-def _check_price(price: Decimal) -> Decimal:
+def check_price(price: Decimal) -> Decimal:
+    """``price`` to the cent; ``BAD_USER_INPUT`` unless 0 < price ≤ the column's maximum."""
     if not price.is_finite() or price <= 0:
         raise BadUserInput("pricePerSeat must be greater than 0.", field="pricePerSeat")
     if price != price.quantize(Decimal("0.01")):
@@ -175,52 +170,6 @@ async def unique_slug(session: AsyncSession, base: str) -> str:
     return f"{base}-{n}"
 
 
-def launch_payload(parts: LaunchParts) -> dict[str, Any]:
-    """The ``launch`` object of a launch event (the contract with the customer read model)."""
-    launch, rocket, supplier, spaceport = (
-        parts.launch,
-        parts.rocket,
-        parts.supplier,
-        parts.spaceport,
-    )
-    return {
-        "id": str(launch.id),
-        "slug": launch.slug,
-        "destination": launch.destination,
-        "launch_date": launch.launch_date.astimezone(UTC).isoformat(),
-        "price_per_seat": str(launch.price_per_seat),
-        "total_seats": launch.total_seats,
-        "seats_sold": 0,
-        "status": launch.status.value,
-        "rocket": {
-            "id": str(rocket.id),
-            "name": rocket.name,
-            "capacity": rocket.capacity,
-            "range": rocket.range.value,
-        },
-        "supplier": {"id": str(supplier.id), "name": supplier.name},
-        "spaceport": {
-            "id": str(spaceport.id),
-            "code": spaceport.code,
-            "name": spaceport.name,
-            "location": spaceport.location,
-        },
-        "version": launch.version,
-    }
-
-
-def add_launch_event(session: AsyncSession, topic: str, parts: LaunchParts) -> OutboxEvent:
-    """Queue ``topic`` for the launch in ``session``'s transaction (published by the relay)."""
-    event_id = uuid.uuid4()
-    event = OutboxEvent(
-        event_id=event_id,
-        topic=topic,
-        payload={"event_id": str(event_id), "topic": topic, "launch": launch_payload(parts)},
-    )
-    session.add(event)
-    return event
-
-
 async def insert_launch(
     session: AsyncSession,
     *,
@@ -256,6 +205,7 @@ async def insert_launch(
             from_status=None,
             to_status=LaunchStatus.SCHEDULED,
             reason="scheduled",
+            launch_date=launch_date,
             by_user=by_user,
         )
     )
@@ -268,9 +218,9 @@ async def schedule_launch(
     db: Database, settings: Settings, identity: Identity, plan: LaunchPlan
 ) -> LaunchParts:
     """Schedule ``plan`` for the caller's supplier: launch, history and outbox in one transaction."""
-    destination = _text(plan.destination, "destination")
+    destination = check_text(plan.destination, "destination")
     launch_date = _check_date(plan.launch_date, settings, datetime.now(UTC))
-    price = _check_price(plan.price_per_seat)
+    price = check_price(plan.price_per_seat)
     if plan.seats < 1:
         raise BadUserInput("seats must be at least 1.", field="seats")
     rocket_id = parse_id(plan.rocket_id, "rocketId")
@@ -280,7 +230,7 @@ async def schedule_launch(
         supplier = await supplier_of(session, identity)
         # FOR SHARE: the rocket's capacity cannot change under this launch before commit.
         rocket = await session.get(Rocket, rocket_id, with_for_update={"read": True})
-        if rocket is None:
+        if rocket is None or rocket.deleted_at is not None:
             raise NotFound(f"No rocket with id {rocket_id}.", field="rocketId")
         if rocket.supplier_id != supplier.id:
             raise Forbidden(
@@ -314,7 +264,7 @@ async def add_rocket(
     db: Database, identity: Identity, *, name: str, capacity: int, range_: RocketRange
 ) -> Rocket:
     """Add a rocket to the caller's supplier."""
-    clean_name = _text(name, "name")
+    clean_name = check_text(name, "name")
     if capacity < 1:
         raise BadUserInput("capacity must be at least 1.", field="capacity")
     async with db.sessions.begin() as session:
@@ -362,7 +312,9 @@ async def supplier_rockets(db: Database, identity: Identity) -> list[Rocket]:
     async with db.sessions() as session:
         supplier = await supplier_of(session, identity)
         rows = await session.scalars(
-            sa.select(Rocket).where(Rocket.supplier_id == supplier.id).order_by(Rocket.name)
+            sa.select(Rocket)
+            .where(Rocket.supplier_id == supplier.id, Rocket.deleted_at.is_(None))
+            .order_by(Rocket.name)
         )
         return list(rows.all())
 
@@ -377,3 +329,14 @@ async def all_suppliers(db: Database) -> list[Supplier]:
     """Every supplier, by name."""
     async with db.sessions() as session:
         return list((await session.scalars(sa.select(Supplier).order_by(Supplier.name))).all())
+
+
+__all__ = [
+    "LAUNCH_SCHEDULED",
+    "LAUNCH_UPDATED",
+    "AdminContext",
+    "LaunchParts",
+    "LaunchPlan",
+    "add_launch_event",
+    "launch_payload",
+]

@@ -1,4 +1,5 @@
-"""Demo ledger data for dev mode: two suppliers, three spaceports, four rockets, six launches.
+"""Demo ledger data: two suppliers, three spaceports, four rockets, six upcoming launches and
+two flown ones with a booking of the VIP each.
 
 Ids come from :func:`astro.demo.demo_id`, so every store agrees on them. Each new launch gets its
 ``launch.scheduled`` outbox event, so the customer catalog receives it through the normal sync.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -17,10 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from astro.demo import DEMO_SUPPLIER_EMAIL, DEMO_SUPPLIER_ID, demo_id
 from astro.settings import Settings
+from subgraphs.admin.events import LAUNCH_UPDATED, add_launch_event
 from subgraphs.admin.resolvers import insert_launch, open_queue, request_relay
 from subgraphs.admin.store import (
+    Booking,
+    BookingStatus,
     Database,
     Launch,
+    LaunchStatus,
+    LaunchStatusHistory,
+    Passenger,
     Rocket,
     RocketRange,
     Spaceport,
@@ -151,6 +158,82 @@ async def _ensure(
     return present
 
 
+# Flown launches of Orbital Horizons, each with one seat of the VIP (the customer seed inserts
+# the matching read-model bookings).
+PAST_LAUNCHES = [
+    _DemoLaunch("past-1", "horizon-shuttle", "KSC", "Low Earth Orbit", -14, "400000.00", 8),
+    _DemoLaunch("past-2", "skyhopper", "TNSC", "Suborbital Edge", -7, "90000.00", 6),
+]
+VIP_EMAIL = "vip@astrobookings.dev"
+
+
+async def _seed_past_launches(
+    session: AsyncSession,
+    suppliers: dict[uuid.UUID, Supplier],
+    rockets: dict[uuid.UUID, Rocket],
+    by_code: dict[str, Spaceport],
+    now: datetime,
+) -> int:
+    created = 0
+    for demo in PAST_LAUNCHES:
+        launch_id = _id(f"launch:{demo.key}")
+        if await session.get(Launch, launch_id) is not None:
+            continue
+        rocket = rockets[_id(f"rocket:{demo.rocket}")]
+        when = _launch_date(now, demo.months_ahead)
+        # Inserted as flown, outside the scheduling rules (its date is in the past).
+        parts = await insert_launch(
+            session,
+            supplier=suppliers[rocket.supplier_id],
+            rocket=rocket,
+            spaceport=by_code[demo.spaceport],
+            destination=demo.destination,
+            launch_date=when,
+            price_per_seat=Decimal(demo.price),
+            seats=demo.seats,
+            by_user=None,
+            launch_id=launch_id,
+        )
+        launch = parts.launch
+        booking = Booking(
+            id=_id(f"booking:vip-{demo.key}"),
+            launch_id=launch.id,
+            customer_id=demo_id(VIP_EMAIL),
+            customer_email=VIP_EMAIL,
+            seats=1,
+            unit_price=launch.price_per_seat,
+            total=launch.price_per_seat,
+            status=BookingStatus.CONFIRMED,
+            created_at=when - timedelta(days=400),
+        )
+        session.add(booking)
+        await session.flush()
+        session.add(
+            Passenger(
+                booking_id=booking.id,
+                position=1,
+                name="Vera Ip",
+                date_of_birth=date(1975, 4, 12),
+                email=VIP_EMAIL,
+            )
+        )
+        launch.seats_sold = 1
+        launch.status = LaunchStatus.SUCCESSFUL
+        await session.flush()
+        session.add(
+            LaunchStatusHistory(
+                launch_id=launch.id,
+                from_status=LaunchStatus.SCHEDULED,
+                to_status=LaunchStatus.SUCCESSFUL,
+                reason="demo data: flown",
+                launch_date=when,
+            )
+        )
+        add_launch_event(session, LAUNCH_UPDATED, parts)
+        created += 1
+    return created
+
+
 async def seed(settings: Settings) -> int:
     """Create the demo ledger data that is missing; returns how many launches were created."""
     await migrate(settings)
@@ -164,6 +247,7 @@ async def seed(settings: Settings) -> int:
             spaceports = await _ensure(session, Spaceport, SPACEPORTS)
             rockets = await _ensure(session, Rocket, ROCKETS)
             by_code = {spaceport.code: spaceport for spaceport in spaceports.values()}
+            created += await _seed_past_launches(session, suppliers, rockets, by_code, now)
             for demo in LAUNCHES:
                 launch_id = _id(f"launch:{demo.key}")
                 if await session.get(Launch, launch_id) is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,41 @@ class LaunchStatus(enum.Enum):
     SUCCESSFUL = "SUCCESSFUL"
     FAILED = "FAILED"
     ABORTED = "ABORTED"
+
+
+TERMINAL_STATUSES = frozenset({LaunchStatus.SUCCESSFUL, LaunchStatus.FAILED, LaunchStatus.ABORTED})
+
+
+class BookingStatus(enum.Enum):
+    """Where a booking stands in the ledger."""
+
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+class MoneyStatus(enum.Enum):
+    """The state of a payment or a refund."""
+
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+class InvoiceKind(enum.Enum):
+    """Why an invoice exists."""
+
+    BOOKING = "BOOKING"
+    LAUNCH_FEE = "LAUNCH_FEE"
+    ABORT_FEE = "ABORT_FEE"
+    RECEIVED = "RECEIVED"
+
+
+class InvoiceStatus(enum.Enum):
+    """Whether an invoice has been paid."""
+
+    UNPAID = "UNPAID"
+    PAID = "PAID"
 
 
 class RocketRange(enum.Enum):
@@ -113,6 +148,8 @@ class Rocket(Base):
     name: Mapped[str] = mapped_column(sa.Text)
     capacity: Mapped[int]
     range: Mapped[RocketRange] = mapped_column(_text_enum(RocketRange))
+    specs: Mapped[str] = mapped_column(sa.Text, server_default="", default="")
+    deleted_at: Mapped[datetime | None]
 
     __table_args__ = (
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
@@ -134,6 +171,7 @@ class Launch(Base):
     original_launch_date: Mapped[datetime]
     price_per_seat: Mapped[Decimal]
     total_seats: Mapped[int]
+    seats_sold: Mapped[int] = mapped_column(server_default="0", default=0)
     status: Mapped[LaunchStatus] = mapped_column(_text_enum(LaunchStatus))
     slug: Mapped[str] = mapped_column(sa.Text, unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
@@ -146,6 +184,10 @@ class Launch(Base):
         sa.CheckConstraint("price_per_seat > 0", name="price_positive"),
         sa.CheckConstraint("total_seats > 0", name="total_seats_positive"),
         sa.CheckConstraint(_in_enum("status", LaunchStatus), name="status_valid"),
+        # The last line of defence against overbooking, whatever the code above does.
+        sa.CheckConstraint(
+            "seats_sold >= 0 AND seats_sold <= total_seats", name="seats_sold_valid"
+        ),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
@@ -162,6 +204,7 @@ class LaunchStatusHistory(Base):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     by_user: Mapped[str | None] = mapped_column(sa.Text)
     at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    launch_date: Mapped[datetime | None]  # the date in effect after the change (set from 0002)
 
     __table_args__ = (
         sa.CheckConstraint(_in_enum("from_status", LaunchStatus), name="from_status_valid"),
@@ -183,6 +226,150 @@ class OutboxEvent(Base):
 
     __table_args__ = (
         sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL")),
+    )
+
+
+class Booking(Base):
+    """A booking as the ledger of record knows it (same id as in the customer store)."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    launch_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("launches.id"), index=True)
+    customer_id: Mapped[str] = mapped_column(sa.Text, index=True)
+    customer_email: Mapped[str] = mapped_column(sa.Text)
+    seats: Mapped[int]
+    unit_price: Mapped[Decimal]
+    total: Mapped[Decimal]
+    status: Mapped[BookingStatus] = mapped_column(_text_enum(BookingStatus))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(sa.Text)
+    refund_percent: Mapped[int | None]
+
+    __table_args__ = (
+        sa.CheckConstraint("seats > 0", name="seats_positive"),
+        sa.CheckConstraint(_in_enum("status", BookingStatus), name="status_valid"),
+    )
+
+
+class Passenger(Base):
+    """One passenger of a booking (one per seat)."""
+
+    __tablename__ = "passengers"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True)
+    booking_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("bookings.id"), index=True)
+    position: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.Text)
+    date_of_birth: Mapped[date]
+    email: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class InvoiceCounter(Base):
+    """The last invoice number issued in a year (its row lock serialises numbering)."""
+
+    __tablename__ = "invoice_counters"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int]
+
+
+class Invoice(Base):
+    """An invoice issued by AstroBookings (numbered ``INV-YYYY-NNNNNN``) or received from a supplier."""
+
+    __tablename__ = "invoices"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(sa.Text)
+    kind: Mapped[InvoiceKind] = mapped_column(_text_enum(InvoiceKind))
+    emitter: Mapped[str] = mapped_column(sa.Text)
+    recipient: Mapped[str] = mapped_column(sa.Text)
+    amount: Mapped[Decimal]
+    currency: Mapped[str] = mapped_column(sa.Text, server_default="USD", default="USD")
+    issue_date: Mapped[date]
+    due_date: Mapped[date]
+    payment_status: Mapped[InvoiceStatus] = mapped_column(_text_enum(InvoiceStatus))
+    paid_at: Mapped[datetime | None]
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("bookings.id"), index=True)
+    launch_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("launches.id"), index=True)
+    supplier_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("suppliers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+
+    __table_args__ = (
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(_in_enum("kind", InvoiceKind), name="kind_valid"),
+        sa.CheckConstraint(_in_enum("payment_status", InvoiceStatus), name="payment_status_valid"),
+        sa.Index(
+            "uq_invoices_issued_number",
+            "number",
+            unique=True,
+            postgresql_where=sa.text("kind <> 'RECEIVED'"),
+        ),
+        sa.Index(
+            "uq_invoices_received_number",
+            "supplier_id",
+            "number",
+            unique=True,
+            postgresql_where=sa.text("kind = 'RECEIVED'"),
+        ),
+        # At most one fee invoice of each kind per launch, one invoice per booking.
+        sa.Index(
+            "uq_invoices_launch_fee",
+            "launch_id",
+            "kind",
+            unique=True,
+            postgresql_where=sa.text("kind IN ('LAUNCH_FEE', 'ABORT_FEE')"),
+        ),
+        sa.Index(
+            "uq_invoices_booking",
+            "booking_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'BOOKING'"),
+        ),
+    )
+
+
+class Payment(Base):
+    """Money expected for (or, for a received invoice, owed on) an invoice."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
+    booking_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("bookings.id"), index=True)
+    amount: Mapped[Decimal]
+    status: Mapped[MoneyStatus] = mapped_column(_text_enum(MoneyStatus))
+    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    processed_at: Mapped[datetime | None]
+    processed_by: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(_in_enum("status", MoneyStatus), name="status_valid"),
+    )
+
+
+class Refund(Base):
+    """Money owed back to a customer for a cancelled booking."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    booking_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("bookings.id"), unique=True)
+    amount: Mapped[Decimal]
+    percent: Mapped[int]
+    status: Mapped[MoneyStatus] = mapped_column(_text_enum(MoneyStatus))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=sa.func.now())
+    processed_at: Mapped[datetime | None]
+    processed_by: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.CheckConstraint("amount >= 0", name="amount_not_negative"),
+        sa.CheckConstraint(_in_enum("status", MoneyStatus), name="status_valid"),
     )
 
 
@@ -241,12 +428,23 @@ async def migrate(settings: Settings) -> None:
 
 
 __all__ = [
+    "TERMINAL_STATUSES",
     "Base",
+    "Booking",
+    "BookingStatus",
     "Database",
+    "Invoice",
+    "InvoiceCounter",
+    "InvoiceKind",
+    "InvoiceStatus",
     "Launch",
     "LaunchStatus",
     "LaunchStatusHistory",
+    "MoneyStatus",
     "OutboxEvent",
+    "Passenger",
+    "Payment",
+    "Refund",
     "Rocket",
     "RocketRange",
     "Spaceport",

@@ -22,6 +22,7 @@ from astro.devstack import free_port
 from astro.identity import issue_access_token
 from astro.settings import Settings
 from subgraphs.admin.app import AdminState, create_app
+from subgraphs.admin.jobs import shutdown, startup
 from subgraphs.admin.resolvers import open_queue
 from subgraphs.admin.store import Database, Rocket, RocketRange, Spaceport, Supplier, migrate
 
@@ -204,3 +205,14 @@ def rows(db: Database) -> Callable[[sa.Select[Any]], Awaitable[list[Any]]]:
             return list((await session.scalars(statement)).all())
 
     return run
+
+
+@pytest.fixture(scope="session")
+async def jobs_ctx(admin_settings: Settings) -> AsyncIterator[dict[str, Any]]:
+    """The admin jobs' worker context, as an arq worker's startup builds it."""
+    ctx: dict[str, Any] = {"settings": admin_settings}
+    await startup(ctx)
+    try:
+        yield ctx
+    finally:
+        await shutdown(ctx)

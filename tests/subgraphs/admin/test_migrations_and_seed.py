@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -20,12 +21,16 @@ from astro.settings import Settings
 from subgraphs.admin.seed import seed
 from subgraphs.admin.store import (
     Base,
+    Booking,
+    BookingStatus,
     Database,
     Launch,
+    LaunchStatus,
     OutboxEvent,
     Rocket,
     Spaceport,
     Supplier,
+    alembic_config,
     migrate,
 )
 
@@ -41,7 +46,7 @@ async def test_migrations_create_exactly_the_modelled_schema_and_rerun_safely(
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(differences) == []
-        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0001"
+        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0002"
 
 
 @pytest.fixture
@@ -65,7 +70,7 @@ async def test_seed_creates_demo_data_once_with_catalog_events(empty_ledger: Set
     first = await seed(empty_ledger)
     second = await seed(empty_ledger)
 
-    assert (first, second) == (6, 0)
+    assert (first, second) == (8, 0)
     db = Database.open(empty_ledger)
     try:
         async with db.sessions() as session:
@@ -74,6 +79,7 @@ async def test_seed_creates_demo_data_once_with_catalog_events(empty_ledger: Set
             launches = list(await session.scalars(sa.select(Launch)))
             events = list(await session.scalars(sa.select(OutboxEvent)))
             spaceports = list(await session.scalars(sa.select(Spaceport)))
+            bookings = list(await session.scalars(sa.select(Booking)))
     finally:
         await db.close()
 
@@ -82,12 +88,77 @@ async def test_seed_creates_demo_data_once_with_catalog_events(empty_ledger: Set
     assert orbital.user_id == uuid.UUID(demo_id(DEMO_SUPPLIER_EMAIL))
     lunar = suppliers[uuid.UUID(demo_id("supplier:lunar-express"))]
     assert (lunar.name, lunar.user_id) == ("Lunar Express", None)
-    assert (len(suppliers), len(spaceports), len(rockets), len(launches)) == (2, 3, 4, 6)
+    assert (len(suppliers), len(spaceports), len(rockets), len(launches)) == (2, 3, 4, 8)
     now = datetime.now(UTC)
+    past_ids = {uuid.UUID(demo_id("launch:past-1")), uuid.UUID(demo_id("launch:past-2"))}
     for launch in launches:
-        assert now + timedelta(days=390) < launch.launch_date < now + timedelta(days=930)
         assert launch.total_seats <= rockets[launch.rocket_id].capacity
-    assert sorted(event.payload["launch"]["id"] for event in events) == sorted(
+        if launch.id in past_ids:
+            assert launch.launch_date < now
+            assert (launch.status, launch.seats_sold) == (LaunchStatus.SUCCESSFUL, 1)
+        else:
+            assert now + timedelta(days=390) < launch.launch_date < now + timedelta(days=930)
+    vip = demo_id("vip@astrobookings.dev")
+    assert {(b.id, b.launch_id, b.customer_id, b.seats, b.status) for b in bookings} == {
+        (
+            uuid.UUID(demo_id(f"booking:vip-{key}")),
+            uuid.UUID(demo_id(f"launch:{key}")),
+            vip,
+            1,
+            BookingStatus.CONFIRMED,
+        )
+        for key in ("past-1", "past-2")
+    }
+    scheduled = [event for event in events if event.topic == "launch.scheduled"]
+    assert sorted(event.payload["launch"]["id"] for event in scheduled) == sorted(
         str(launch.id) for launch in launches
     )
-    assert {event.topic for event in events} == {"launch.scheduled"}
+    updated = [event for event in events if event.topic == "launch.updated"]
+    assert sorted(event.payload["launch"]["id"] for event in updated) == sorted(
+        str(launch_id) for launch_id in past_ids
+    )
+    assert {event.payload["launch"]["status"] for event in updated} == {"SUCCESSFUL"}
+
+
+S1, P1, R1, L1 = (f"00000000-0000-0000-0000-00000000000{n}" for n in range(1, 5))
+OLD_RELEASE_ROWS = [
+    f"INSERT INTO suppliers VALUES ('{S1}', 'S', 'T', 'A', 'e@x', NULL)",
+    f"INSERT INTO spaceports VALUES ('{P1}', 'P', 'Port', 'Here')",
+    f"INSERT INTO rockets VALUES ('{R1}', '{S1}', 'R', 6, 'LEO')",
+    "INSERT INTO launches (id, supplier_id, rocket_id, spaceport_id, destination, launch_date, "
+    "original_launch_date, price_per_seat, total_seats, status, slug, version) VALUES "
+    f"('{L1}', '{S1}', '{R1}', '{P1}', 'Moon', '2031-01-01Z', '2031-01-01Z', 100.00, 6, "
+    "'SCHEDULED', 'moon-2031-01-01', 1)",
+]
+
+
+async def test_migrations_upgrade_a_0001_database_with_launches_in_it(
+    empty_ledger: Settings,
+) -> None:
+    def to_0001(connection: sa.Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+
+    db = Database.open(empty_ledger)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to_0001)
+            for statement in OLD_RELEASE_ROWS:
+                await conn.execute(sa.text(statement))
+        await migrate(empty_ledger)
+        async with db.sessions() as session:
+            launch = await session.get(Launch, uuid.UUID(L1))
+            rocket = await session.get(Rocket, uuid.UUID(R1))
+            version = await session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    finally:
+        await db.close()
+
+    assert launch is not None and rocket is not None
+    assert (launch.seats_sold, launch.total_seats, rocket.specs, rocket.deleted_at) == (
+        0,
+        6,
+        "",
+        None,
+    )
+    assert version == "0002"
