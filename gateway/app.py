@@ -51,6 +51,12 @@ class _LRU(OrderedDict[Any, Any]):
         super().__init__()
         self.size = size
 
+    def lookup(self, key: Any) -> Any:
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+        return value
+
     def put(self, key: Any, value: Any) -> None:
         self[key] = value
         if len(self) > self.size:
@@ -69,7 +75,8 @@ class Gateway:
         self._prepared: _LRU = _LRU(_DOC_CACHE_SIZE)
 
     def _document(self, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]], int]:
-        hit = self._documents.get(query)
+        hit: tuple[DocumentNode | None, list[dict[str, Any]], int] | None
+        hit = self._documents.lookup(query)
         if hit is None:
             try:
                 doc = parse(query)
@@ -102,7 +109,9 @@ class Gateway:
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return 400, {"errors": [_error("Must provide a query string.", "BAD_REQUEST")]}
         query: str = payload["query"]
-        op_name = payload.get("operationName")
+        op_name = payload.get("operationName") or None
+        if op_name is not None and not isinstance(op_name, str):
+            return 400, {"errors": [_error("operationName must be a string.", "BAD_REQUEST")]}
         raw_vars = payload.get("variables") or {}
         if not isinstance(raw_vars, dict):
             return 400, {"errors": [_error("Variables must be an object.", "BAD_REQUEST")]}
@@ -110,7 +119,7 @@ class Gateway:
         if doc is None:
             return status, {"errors": errors}
         key = (query, op_name)
-        prepared: PreparedOperation | None = self._prepared.get(key)
+        prepared: PreparedOperation | None = self._prepared.lookup(key)
         if prepared is None:
             operation = get_operation_ast(doc, op_name)
             if operation is None:
@@ -184,12 +193,13 @@ async def _respond(send: Send, status: int, body: bytes, content_type: bytes) ->
     await send({"type": "http.response.body", "body": body})
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, client: SubgraphClient) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            await client.aclose()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -242,7 +252,7 @@ def create_app(supergraph_sdl: str) -> ASGIApp:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, gateway.client)
             return
         if scope["type"] != "http":
             return
@@ -284,7 +294,7 @@ def create_multi_app(supergraph_url_template: str) -> ASGIApp:
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, client)
             return
         if scope["type"] != "http":
             return

@@ -219,8 +219,11 @@ class _Run:
         result = await self.call(fetch, self.variables_for(fetch))
         if result is None:
             return
-        for err in result.get("errors") or ():
-            self.errors.append(_subgraph_error(err, fetch, err.get("path")))
+        errors = result.get("errors")
+        if isinstance(errors, list):
+            for err in errors:
+                path = err.get("path") if isinstance(err, dict) else None
+                self.errors.append(_subgraph_error(err, fetch, path))
         data = result.get("data")
         if isinstance(data, dict):
             _merge(self.data, data)

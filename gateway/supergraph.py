@@ -117,6 +117,13 @@ class Supergraph:
             if j.graph == graph and j.key and (j.resolvable or not resolvable_only)
         ]
 
+    def key_graphs(self, type_name: str) -> frozenset[str]:
+        """Subgraphs that can resolve the type as an entity (a resolvable `@key`)."""
+        t = self.types.get(type_name)
+        if t is None:
+            return frozenset()
+        return frozenset(j.graph for j in t.joins if j.key and j.resolvable)
+
     def is_interface_object(self, type_name: str, graph: str) -> bool:
         j = self.type_join(type_name, graph)
         return bool(j and j.interface_object)

@@ -52,6 +52,7 @@ class _Builder:
         self.segment = 0
         self.segments: dict[int, int] = {}
         self.root_reg = Registry()
+        self.root_reg.reach = frozenset(sg.graphs)
         self.in_progress: set[tuple[object, ...]] = set()
         self.unplanned: list[str] = []
 
@@ -151,7 +152,12 @@ class _Builder:
             sub_prov = provided.sub if provided is not None else None
         child_path = (*path, dk, *(("@",) * _list_depth(f.type_str)))
         graph_type = fj.type.strip("[]!") if fj is not None and fj.type else None
-        left = self.plan_position(g, sf.sub, f.sub, child_path, reg.child(dk), sub_prov, graph_type)
+        child = reg.child(dk)
+        if not child.reach:
+            child.reach = (reg.reach | self.sg.key_graphs(view)) & self.sg.field_graphs(
+                view, f.name
+            )
+        left = self.plan_position(g, sf.sub, f.sub, child_path, child, sub_prov, graph_type)
         if not left:
             return None
         return f.with_sub(SelSet(f.sub.type_name, f.sub.abstract, left))
@@ -167,7 +173,12 @@ class _Builder:
         graph_type: str | None = None,
     ) -> dict[str, list[FNode]]:
         """Plan a selection set at one position; `graph_type` is the subgraph's own type
-        there when it differs from the supergraph's (e.g. an object instead of a union)."""
+        there when it differs from the supergraph's (e.g. an object instead of a union).
+
+        When several subgraphs could serve the (shareable) field leading here, only the
+        runtime types all of them know get their type conditions fetched, so that the
+        answer does not depend on which subgraph served the field.
+        """
         if not sel.abstract:
             t = sel.type_name
             left = self.plan_object(g, out, t, t, sel.by_type.get(t, []), path, reg, prov)
@@ -186,6 +197,9 @@ class _Builder:
                 known = {graph_type}
             else:
                 known = self.sg.possible_types_in(graph_type, g.graph)
+        elif len(reg.reach) > 1 and g.graph in reg.reach:
+            for other in reg.reach:
+                known = known & self.sg.possible_types_in(p, other)
         leftovers: dict[str, list[FNode]] = {}
         if len(sel.by_type) == 1:
             # An interface without any implementation: only its own fields can be asked.

@@ -17,9 +17,11 @@ class Registry:
     The user's response key is preferred; clashes get an internal alias.
     """
 
-    __slots__ = ("by_field", "by_sig", "children", "placed", "taken")
+    __slots__ = ("by_field", "by_sig", "children", "placed", "reach", "taken")
 
     def __init__(self) -> None:
+        # Subgraphs able to serve the field leading to this position, from any route.
+        self.reach: frozenset[str] = frozenset()
         self.by_sig: dict[tuple[str, str, str], str] = {}
         # (runtime type, field name, printed args) → data key, for reading the data back
         self.by_field: dict[tuple[str, str, str], str] = {}

@@ -142,7 +142,7 @@ class CMission:
 @strawberry.federation.type(keys=["id"], name="Astronaut")
 class CAstronaut:
     id: strawberry.ID
-    badge: str
+    badge: str = strawberry.federation.field(shareable=True)
     name: str
 
     @classmethod
@@ -249,6 +249,14 @@ class RocketsQuery:
 rockets_schema = strawberry.federation.Schema(query=RocketsQuery, types=[Rocket, Probe])
 
 
+SCHEMAS = {
+    "missions": missions_schema,
+    "crew": crew_schema,
+    "medical": medical_schema,
+    "rockets": rockets_schema,
+}
+
+
 class CountingApp:
     """Wraps an ASGI app and counts the GraphQL requests it receives."""
 
@@ -263,9 +271,4 @@ class CountingApp:
 
 
 def build_apps() -> dict[str, CountingApp]:
-    return {
-        "missions": CountingApp(GraphQL(missions_schema)),
-        "crew": CountingApp(GraphQL(crew_schema)),
-        "medical": CountingApp(GraphQL(medical_schema)),
-        "rockets": CountingApp(GraphQL(rockets_schema)),
-    }
+    return {name: CountingApp(GraphQL(schema)) for name, schema in SCHEMAS.items()}

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from gateway.app import Gateway, create_app
 from gateway.plan import describe
 
-from .subgraphs import CountingApp
+from .subgraphs import SCHEMAS, CountingApp
 
 
 async def run(gw: Gateway, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -204,3 +205,55 @@ async def test_mutations_are_refused_over_get(supergraph_sdl: str, steps: list[s
         resp = await client.get("/graphql", params={"query": 'mutation { appendStep(step: "x") }'})
         assert resp.status_code == 405
         assert steps == []
+
+
+async def test_aliased_root_fields_with_different_arguments_stay_apart(gateway: Gateway) -> None:
+    body = await run(
+        gateway,
+        '{ a: mission(id: "m1") { name crewSize } b: mission(id: "m2") { name crewSize } }',
+    )
+    assert body == {
+        "data": {
+            "a": {"name": "Lunar Gateway", "crewSize": 4},
+            "b": {"name": "Europa Lander", "crewSize": 2},
+        }
+    }
+
+
+async def test_fragments_on_entities_are_resolved_across_subgraphs(gateway: Gateway) -> None:
+    query = """
+      query ($id: ID!) { mission(id: $id) { ...Summary } }
+      fragment Summary on Mission { name ... on Mission { crewSize commander { ...Fit } } }
+      fragment Fit on Astronaut { fitness }
+    """
+    body = await run(gateway, query, {"id": "m2"})
+    assert body == {
+        "data": {
+            "mission": {"name": "Europa Lander", "crewSize": 2, "commander": {"fitness": "good"}}
+        }
+    }
+
+
+async def test_composed_supergraph_serves_the_same_answers(
+    subgraphs: dict[str, tuple[str, CountingApp]],
+) -> None:
+    composer = pytest.importorskip("gateway.compose")
+    sdl = composer.compose(
+        [
+            composer.Subgraph(name, url, SCHEMAS[name].as_str())
+            for name, (url, _) in subgraphs.items()
+        ]
+    )
+    gw = Gateway(sdl)
+    body = await run(
+        gw, '{ mission(id: "m1") { loadPerCrew commander { fitness } rocket { thrust } } }'
+    )
+    assert body == {
+        "data": {
+            "mission": {
+                "loadPerCrew": 300.0,
+                "commander": {"fitness": "excellent"},
+                "rocket": {"thrust": 7600},
+            }
+        }
+    }
