@@ -146,7 +146,9 @@ def gateway(
         rewritten.parent.mkdir(parents=True, exist_ok=True)
         rewritten.write_text(with_subgraph_urls(path.read_text(), overrides))
         path = rewritten
-    run_gateway(str(path), host, port)
+    from gateway.config import GatewayConfig
+
+    run_gateway(str(path), host, port, GatewayConfig.from_settings(settings))
 
 
 @app.command()

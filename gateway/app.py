@@ -25,6 +25,8 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 
 from .api_schema import build_api_schema
+from .authorization import Authorization
+from .config import GatewayConfig
 from .executor import execute_plan
 from .planner import PlanningError, PreparedOperation, QueryPlanner
 from .supergraph import Supergraph, parse_supergraph
@@ -101,10 +103,12 @@ class Gateway:
         headers: dict[str, str] | None = None,
         *,
         allow_mutations: bool = True,
+        authorization: Authorization | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Run one GraphQL request body; returns the HTTP status and the response body.
 
         `headers` are forwarded to every subgraph request (e.g. `Authorization`).
+        `authorization` filters the operation for the caller before planning (the edge).
         """
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return 400, {"errors": [_error("Must provide a query string.", "BAD_REQUEST")]}
@@ -118,7 +122,12 @@ class Gateway:
         doc, errors, status = self._document(query)
         if doc is None:
             return status, {"errors": errors}
-        key = (query, op_name)
+        authz = authorization.apply(query, doc, op_name) if authorization else None
+        if authz is not None:
+            if authz.rejected:
+                return 200, {"errors": list(authz.errors)}
+            doc = authz.document
+        key = (query, op_name) if authz is None else (query, op_name, authz.profile)
         prepared: PreparedOperation | None = self._prepared.lookup(key)
         if prepared is None:
             operation = get_operation_ast(doc, op_name)
@@ -152,6 +161,8 @@ class Gateway:
         try:
             data, errs = await execute_plan(planned.node, self.client, coerced, headers)
             out = planned.shape.apply(data, errs)
+            if authz is not None:
+                out = authz.complete(out, errs)
         except Exception as exc:  # an executor bug must not kill the server
             return 500, {
                 "data": None,
@@ -246,9 +257,15 @@ async def _serve_graphql(gateway: Gateway, scope: Scope, receive: Receive, send:
     await _respond(send, status, orjson.dumps(result), b"application/json")
 
 
-def create_app(supergraph_sdl: str) -> ASGIApp:
-    """ASGI app serving the supergraph at `/graphql` (POST JSON, or GET)."""
+def create_app(supergraph_sdl: str, config: GatewayConfig | None = None) -> ASGIApp:
+    """ASGI app serving the supergraph at `/graphql` (POST JSON, or GET).
+
+    With `config`, the edge (gateway/edge.py: auth, authorization, limits, ...) serves it."""
     gateway = Gateway(supergraph_sdl)
+    if config is not None:
+        from .edge import create_edge_app
+
+        return create_edge_app(gateway, config)
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -328,10 +345,15 @@ def _serve(app: ASGIApp, host: str, port: int) -> None:
     )
 
 
-def run_gateway(supergraph_path: str, host: str = "127.0.0.1", port: int = 4000) -> None:
+def run_gateway(
+    supergraph_path: str,
+    host: str = "127.0.0.1",
+    port: int = 4000,
+    config: GatewayConfig | None = None,
+) -> None:
     """Serve the supergraph in `supergraph_path` with uvicorn (uvloop + httptools)."""
     sdl = Path(supergraph_path).read_text(encoding="utf-8")
-    _serve(create_app(sdl), host, port)
+    _serve(create_app(sdl, config), host, port)
 
 
 def run_multi_gateway(template: str, host: str = "127.0.0.1", port: int = 4000) -> None:

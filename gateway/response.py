@@ -67,12 +67,24 @@ _FastField = tuple[int, str, "str | None", _Field]
 
 
 class _Object:
-    __slots__ = ("abstract", "by_type", "fallback", "fast", "fast_fallback", "hidden", "type_name")
+    __slots__ = (
+        "abstract",
+        "by_type",
+        "fallback",
+        "fast",
+        "fast_fallback",
+        "hidden",
+        "needs_runtime",
+        "type_name",
+    )
 
     def __init__(self, type_name: str, abstract: bool) -> None:
         self.type_name = type_name
         self.abstract = abstract
         self.hidden: frozenset[str] = frozenset()
+        # Whether the selection depends on the runtime type (`__typename` or a type
+        # condition): then an object whose runtime type is unknown cannot be completed.
+        self.needs_runtime = False
         self.by_type: dict[str, tuple[_Field, ...]] = {}
         self.fallback: tuple[_Field, ...] = ()
         self.fast: dict[str, tuple[_FastField, ...]] = {}
@@ -87,7 +99,10 @@ def _compile(sel: SelSet, reg: Registry | None, api: GraphQLSchema) -> _Object:
             if f.name == "__typename":
                 compiled.append(_Field(f.key, None, True, (True, None), None, None, ""))
                 continue
-            dk = reg.find(t, f.name, f.args, f.sig) if reg is not None else None
+            dk = None
+            if reg is not None:
+                fid = reg.field_id(f.key, f.args)
+                dk = reg.find(t, f.name, fid, (f.name, fid, f.type_str))
             sub = None
             if f.sub is not None:
                 child = reg.children.get(dk) if reg is not None and dk is not None else None
@@ -105,6 +120,10 @@ def _compile(sel: SelSet, reg: Registry | None, api: GraphQLSchema) -> _Object:
     obj.fast_fallback = obj.fast.get(sel.type_name, ())
     if sel.abstract:
         obj.hidden = frozenset(t for t in sel.by_type if t not in api.type_map)
+        base = [f.key for f in obj.fallback]
+        obj.needs_runtime = any(f.typename for f in obj.fallback) or any(
+            [f.key for f in fields] != base for fields in obj.by_type.values()
+        )
     return obj
 
 
@@ -128,7 +147,12 @@ class _Run:
         if shape.abstract:
             t = d.get("__typename") or shape.type_name
             fields = shape.by_type.get(t)
-            if fields is None:
+            if fields is None or t == shape.type_name:
+                # No subgraph told the object's runtime type (e.g. an interface object
+                # whose owner could not resolve it).
+                if shape.needs_runtime:
+                    self.error(path, f"Could not resolve the runtime type of {shape.type_name}.")
+                    return _INVALID
                 fields = shape.fallback
             elif t in shape.hidden:
                 return None  # an @inaccessible runtime type cannot be shown: null
@@ -194,7 +218,10 @@ class _FastRun:
         if shape.abstract:
             t = d.get("__typename") or shape.type_name
             fields = shape.fast.get(t)
-            if fields is None:
+            if fields is None or t == shape.type_name:
+                if shape.needs_runtime:
+                    self.failed = True
+                    return _INVALID
                 fields = shape.fast_fallback
             elif t in shape.hidden:
                 return None

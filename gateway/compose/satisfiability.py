@@ -92,9 +92,20 @@ class _Checker:
         self, type_name: str, sources: set[int], selection: SelectionSetNode, guard: _Guard
     ) -> bool:
         """Whether ``selection`` on ``type_name`` can be fetched starting from ``sources``."""
+        # Moving to other subgraphs only adds options: try without moving first, which
+        # avoids exploring every chain of moves when the selection is local (e.g. a key).
+        if self._collectable_from(type_name, set(sources), selection, guard):
+            return True
         options: set[int] = set()
         for idx in sources:
             options |= self.reachable(type_name, idx, guard)
+        if options == sources:
+            return False
+        return self._collectable_from(type_name, options, selection, guard)
+
+    def _collectable_from(
+        self, type_name: str, options: set[int], selection: SelectionSetNode, guard: _Guard
+    ) -> bool:
         for node in selection.selections:
             if isinstance(node, InlineFragmentNode):
                 condition = node.type_condition.name.value if node.type_condition else type_name

@@ -136,9 +136,10 @@ class _Builder:
         fj = self.sg.field_join(view, f.name, graph)
         if fj is not None and fj.requires and not requires_ok and provided is None:
             return f
-        sig = (f.name, f.args, fj.type) if fj is not None and fj.type else f.sig
+        fid = reg.field_id(f.key, f.args)
+        sig = (f.name, fid, fj.type if fj is not None and fj.type else f.type_str)
         dk = reg.key_for(sig, f.key)
-        reg.by_field.setdefault((t, f.name, f.args), dk)
+        reg.by_field.setdefault((t, f.name, fid), dk)
         sf = out.add(dk, f.name, f.args, f.sub is not None)
         g.variables.update(f.arg_vars)
         reg.placed.setdefault((dk, t), set()).add(g)
@@ -521,6 +522,7 @@ class _Builder:
 
     def plan_root(self, sel: SelSet, mutation: bool) -> None:
         q = sel.type_name
+        self.root_reg.distinct = mutation
         last: Group | None = None
         for f in sel.by_type.get(q, ()):
             if f.name == "__typename":
@@ -664,10 +666,12 @@ def _repr_fields(reg: Registry, t: str, sels: list[SelSet]) -> tuple[ReprField, 
 def _repr_selection(reg: Registry, sel: SelSet) -> ReprSelection:
     by_type: dict[str, tuple[ReprField, ...]] = {}
     for t, fields in sel.by_type.items():
-        rf: list[ReprField] = []
+        # The subgraph needs the runtime type of an abstract value to read it back.
+        rf: list[ReprField] = [ReprField("__typename", "__typename")] if sel.abstract else []
         for f in fields:
             if f.name == "__typename":
-                rf.append(ReprField("__typename", "__typename"))
+                if not sel.abstract:
+                    rf.append(ReprField("__typename", "__typename"))
                 continue
             dk = reg.find(t, f.name, f.args, f.sig) or f.key
             sub = _repr_selection(reg.child(dk), f.sub) if f.sub is not None else None

@@ -17,9 +17,12 @@ class Registry:
     The user's response key is preferred; clashes get an internal alias.
     """
 
-    __slots__ = ("by_field", "by_sig", "children", "placed", "reach", "taken")
+    __slots__ = ("by_field", "by_sig", "children", "distinct", "placed", "reach", "taken")
 
     def __init__(self) -> None:
+        # The mutation root: every response key is a separate execution, even when two
+        # fields have the same name and arguments, so each gets its own data key.
+        self.distinct = False
         # Subgraphs able to serve the field leading to this position, from any route.
         self.reach: frozenset[str] = frozenset()
         self.by_sig: dict[tuple[str, str, str], str] = {}
@@ -29,6 +32,11 @@ class Registry:
         self.children: dict[str, Registry] = {}
         # (data key, runtime type) → groups fetching it there
         self.placed: dict[tuple[str, str], set[Group]] = {}
+
+    def field_id(self, response_key: str, args: str) -> str:
+        """What identifies a field here besides its name: its printed arguments (plus its
+        response key in a `distinct` registry)."""
+        return f"{args}#{response_key}" if self.distinct else args
 
     def key_for(self, sig: tuple[str, str, str], preferred: str) -> str:
         key = self.by_sig.get(sig)

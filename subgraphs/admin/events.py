@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -21,6 +21,9 @@ LAUNCH_UPDATED = "launch.updated"
 BOOKING_CONFIRMED = "booking.confirmed"
 BOOKING_REJECTED = "booking.rejected"
 BOOKING_CANCELLED = "booking.cancelled"
+# For the notification worker (tell the supplier); not mapped in ``jobs.EVENT_JOBS`` until a job
+# consumes it, so the relay leaves it in the outbox.
+LAUNCH_VIABILITY_FLAGGED = "launch.viability_flagged"
 
 CancelledBy = Literal["customer", "finance", "abort"]
 
@@ -130,5 +133,39 @@ def add_booking_cancelled(
             "refund_percent": refund_percent,
             "refund_amount": str(refund_amount),
             "cancelled_by": cancelled_by,
+        },
+    )
+
+
+def add_viability_flagged(
+    session: AsyncSession,
+    launch: Launch,
+    supplier: Supplier,
+    *,
+    flagged_at: datetime,
+    threshold_percent: int,
+) -> OutboxEvent:
+    """``launch.viability_flagged``: under the threshold three months out; its supplier decides."""
+    return add_event(
+        session,
+        LAUNCH_VIABILITY_FLAGGED,
+        {
+            "launch": {
+                "id": str(launch.id),
+                "slug": launch.slug,
+                "destination": launch.destination,
+                "launch_date": launch.launch_date.astimezone(UTC).isoformat(),
+                "status": launch.status.value,
+                "total_seats": launch.total_seats,
+                "seats_sold": launch.seats_sold,
+            },
+            "supplier": {
+                "id": str(supplier.id),
+                "name": supplier.name,
+                "contact_email": supplier.contact_email,
+                "user_id": None if supplier.user_id is None else str(supplier.user_id),
+            },
+            "threshold_percent": threshold_percent,
+            "flagged_at": flagged_at.astimezone(UTC).isoformat(),
         },
     )

@@ -156,3 +156,34 @@ async def issue_abort_fee(session: AsyncSession, launch: Launch, supplier: Suppl
         launch_id=launch.id,
         supplier_id=supplier.id,
     )
+
+
+def is_overdue(invoice: Invoice, today: date) -> bool:
+    """Unpaid with its due date passed (the day after the due date at the latest)."""
+    return invoice.payment_status is not InvoiceStatus.PAID and invoice.due_date < today
+
+
+def status_on(invoice: Invoice, today: date) -> InvoiceStatus:
+    """The invoice's payment status as of ``today``: OVERDUE as soon as the due date has passed,
+    even before the daily job has written it."""
+    return InvoiceStatus.OVERDUE if is_overdue(invoice, today) else invoice.payment_status
+
+
+def status_clause(status: InvoiceStatus, today: date) -> sa.ColumnElement[bool]:
+    """Invoices whose :func:`status_on` ``today`` is ``status`` (for filters)."""
+    past_due = sa.and_(Invoice.payment_status != InvoiceStatus.PAID, Invoice.due_date < today)
+    if status is InvoiceStatus.OVERDUE:
+        return past_due
+    return sa.and_(Invoice.payment_status == status, sa.not_(past_due))
+
+
+async def mark_overdue(session: AsyncSession, today: date) -> list[uuid.UUID]:
+    """Set every unpaid invoice due before ``today`` to OVERDUE; the ids of those changed."""
+    changed = await session.scalars(
+        sa.update(Invoice)
+        .where(Invoice.payment_status == InvoiceStatus.UNPAID, Invoice.due_date < today)
+        .values(payment_status=InvoiceStatus.OVERDUE)
+        .returning(Invoice.id)
+        .execution_options(synchronize_session=False)
+    )
+    return list(changed.all())

@@ -1,11 +1,14 @@
-"""arq jobs of the admin subgraph: the booking ledger's inbound events and the outbox relay.
+"""arq jobs of the admin subgraph: the booking ledger's inbound events, the outbox relay and the
+daily schedules (launch viability, overdue invoices).
 
 ``astro.worker`` collects ``functions``, ``cron_jobs``, ``startup`` and ``shutdown`` from here.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +17,7 @@ from arq.connections import ArqRedis
 from arq.typing import WorkerCoroutine
 
 from astro.settings import Settings, get_settings
-from subgraphs.admin import ledger
+from subgraphs.admin import invoices, ledger, viability
 from subgraphs.admin.events import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMED,
@@ -25,9 +28,13 @@ from subgraphs.admin.events import (
 from subgraphs.admin.resolvers import open_queue, request_relay
 from subgraphs.admin.store import Database, OutboxEvent, migrate
 
+log = logging.getLogger(__name__)
+
 BATCH_SIZE = 100
 
 # Outbox topic → the arq job (owned by the subgraph that mirrors it) that applies the event.
+# A topic not listed here (e.g. ``launch.viability_flagged``, for a notification job still to come)
+# stays unpublished in the outbox and never holds up the topics that are listed.
 EVENT_JOBS = {
     LAUNCH_SCHEDULED: "apply_launch_event",
     LAUNCH_UPDATED: "apply_launch_event",
@@ -79,7 +86,10 @@ async def _relay_batch(state: AdminWorker) -> int:
         events = (
             await session.scalars(
                 sa.select(OutboxEvent)
-                .where(OutboxEvent.published_at.is_(None))
+                .where(
+                    OutboxEvent.published_at.is_(None),
+                    OutboxEvent.topic.in_(list(EVENT_JOBS)),
+                )
                 .order_by(OutboxEvent.id)
                 .limit(BATCH_SIZE)
                 .with_for_update(skip_locked=True)
@@ -140,8 +150,49 @@ async def record_cancellation(ctx: dict[str, Any], event: dict[str, Any]) -> str
     return outcome
 
 
-functions: list[WorkerCoroutine] = [relay_outbox, record_booking, record_cancellation]
+async def check_launch_viability(ctx: dict[str, Any]) -> int:
+    """Flag launches under 30 % sold three calendar months before their date (once each) and
+    write ``launch.viability_flagged`` for their suppliers; returns how many were flagged."""
+    state: AdminWorker = ctx["admin"]
+    flagged = await viability.flag_launches(state.db, datetime.now(UTC))
+    if flagged:
+        log.info("viability: flagged %d launch(es): %s", len(flagged), flagged)
+    return len(flagged)
+
+
+async def mark_overdue_invoices(ctx: dict[str, Any]) -> int:
+    """Set unpaid invoices whose due date has passed to OVERDUE; returns how many changed."""
+    state: AdminWorker = ctx["admin"]
+    async with state.db.sessions.begin() as session:
+        changed = await invoices.mark_overdue(session, datetime.now(UTC).date())
+    if changed:
+        log.info("invoices: %d marked OVERDUE", len(changed))
+    return len(changed)
+
+
+functions: list[WorkerCoroutine] = [
+    relay_outbox,
+    record_booking,
+    record_cancellation,
+    check_launch_viability,
+    mark_overdue_invoices,
+]
 cron_jobs = [
     # Safety net for events whose immediate relay request was lost.
     cron(relay_outbox, name="admin:relay_outbox", second=set(range(60)), timeout=60),
+    # Daily, early UTC morning; both are idempotent, so a rerun or a missed day is harmless.
+    cron(
+        check_launch_viability,
+        name="admin:check_launch_viability",
+        hour={2},
+        minute={10},
+        timeout=600,
+    ),
+    cron(
+        mark_overdue_invoices,
+        name="admin:mark_overdue_invoices",
+        hour={2},
+        minute={20},
+        timeout=600,
+    ),
 ]

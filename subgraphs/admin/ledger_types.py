@@ -6,13 +6,14 @@ Names are prefixed where the customer subgraph owns the plain name (``Booking``,
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import strawberry
 
 from subgraphs.admin import reports, store
+from subgraphs.admin.invoices import status_on
 from subgraphs.admin.pages import Page
 from subgraphs.admin.store import BookingStatus, InvoiceKind, InvoiceStatus, MoneyStatus
 
@@ -68,14 +69,17 @@ class Invoice:
     currency: str
     issue_date: date
     due_date: date
-    payment_status: InvoiceStatus
+    payment_status: InvoiceStatus = strawberry.field(
+        description="UNPAID, PAID, or OVERDUE once unpaid after its due date."
+    )
     paid_at: datetime | None
     booking_id: strawberry.ID | None
     launch_id: strawberry.ID | None
     supplier_id: strawberry.ID | None
 
     @classmethod
-    def from_row(cls, row: store.Invoice) -> Invoice:
+    def from_row(cls, row: store.Invoice, today: date | None = None) -> Invoice:
+        """The invoice as of ``today`` (UTC): OVERDUE once unpaid past its due date."""
         return cls(
             id=strawberry.ID(str(row.id)),
             number=row.number,
@@ -86,7 +90,7 @@ class Invoice:
             currency=row.currency,
             issue_date=row.issue_date,
             due_date=row.due_date,
-            payment_status=row.payment_status,
+            payment_status=status_on(row, today or datetime.now(UTC).date()),
             paid_at=row.paid_at,
             booking_id=_maybe(row.booking_id),
             launch_id=_maybe(row.launch_id),

@@ -8,7 +8,6 @@ carrying the new version, in the transaction of the change.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -153,6 +152,7 @@ async def transition(
             )
         if action == "delay":
             launch.launch_date = _check_new_date(launch, new_date, now)
+            launch.viability_flagged_at = None  # checked again against the new date
         launch.status = target
         parts = await _record_change(
             session, launch, supplier, identity, from_status=from_status, reason=why
@@ -237,17 +237,6 @@ async def edit_launch(
         return await _record_change(
             session, launch, supplier, identity, from_status=launch.status, reason="edited"
         )
-
-
-async def status_history(db: Database, launch_id: uuid.UUID) -> list[LaunchStatusHistory]:
-    """Every status change of the launch, oldest first."""
-    async with db.sessions() as session:
-        rows = await session.scalars(
-            sa.select(LaunchStatusHistory)
-            .where(LaunchStatusHistory.launch_id == launch_id)
-            .order_by(LaunchStatusHistory.id)
-        )
-        return list(rows.all())
 
 
 __all__ = ["TERMINAL_STATUSES", "TRANSITIONS", "LaunchEdit", "edit_launch", "transition"]

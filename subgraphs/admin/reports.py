@@ -28,6 +28,10 @@ from subgraphs.admin.store import (
 ZERO = Decimal("0.00")
 
 
+def _cents(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(ZERO)
+
+
 @dataclass(frozen=True, slots=True)
 class LaunchLine:
     launch_id: uuid.UUID
@@ -92,7 +96,7 @@ async def per_launch(db: Database, supplier_id: uuid.UUID | None = None) -> list
     async with db.sessions() as session:
         result = await session.execute(statement)
         return [
-            LaunchLine(launch_id, owner, name, Decimal(revenue), Decimal(fee))
+            LaunchLine(launch_id, owner, name, _cents(revenue), _cents(fee))
             for launch_id, owner, name, revenue, fee in result.all()
         ]
 
@@ -132,10 +136,10 @@ async def year(db: Database, year_: int) -> list[YearLine]:
     ).where(sa.extract("year", Refund.created_at) == year_)
     async with db.sessions() as session:
         found = {
-            kind: (Decimal(actual), Decimal(pending))
+            kind: (_cents(actual), _cents(pending))
             for kind, actual, pending in (await session.execute(invoice_rows)).all()
         }
         refunds_done, refunds_open = (await session.execute(refund_row)).one()
     lines = [YearLine(kind.value, *found.get(kind, (ZERO, ZERO))) for kind in InvoiceKind]
-    lines.append(YearLine("REFUND", Decimal(refunds_done), Decimal(refunds_open)))
+    lines.append(YearLine("REFUND", _cents(refunds_done), _cents(refunds_open)))
     return lines

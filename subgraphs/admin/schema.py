@@ -11,13 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-import sqlalchemy as sa
 import strawberry
 from strawberry.types import Info
 
 from astro.errors import Forbidden, NotFound
 from astro.identity import Identity
-from subgraphs.admin import fleet, lifecycle, money, reports, resolvers, store, views
+from subgraphs.admin import figures, fleet, lifecycle, money, reports, resolvers, store, views
 from subgraphs.admin.ledger_types import (
     Invoice,
     LaunchReportLine,
@@ -60,14 +59,10 @@ async def may_read_supplier(info: AdminInfo, supplier_id: uuid.UUID) -> Identity
     identity = info.context.require()
     if identity.has_role("finance", "admin"):
         return identity
-    cache = info.context.loaders
-    if "own_supplier" not in cache:
-        async with info.context.db.sessions() as session:
-            try:
-                cache["own_supplier"] = (await resolvers.supplier_of(session, identity)).id
-            except Forbidden:
-                cache["own_supplier"] = None
-    if cache["own_supplier"] != supplier_id:
+    user_id = maybe_id(identity.sub)
+    # A loader, not a lookup per field: every row of a list asks at once, one query answers.
+    own = None if user_id is None else await info.context.data.supplier_by_user.load(user_id)
+    if own is None or own.id != supplier_id:
         raise Forbidden("This belongs to another supplier.")
     return identity
 
@@ -171,14 +166,12 @@ class Rocket:
 
 async def _launch_figures(root: Launch, info: AdminInfo) -> LaunchFigures:
     await may_read_supplier(info, root.supplier_id)
-    async with info.context.db.sessions() as session:
-        found = await views.launch_figures(session, [root.row])
-    return LaunchFigures.from_figures(found[root.row.id])
+    return LaunchFigures.from_figures(await info.context.data.figures.load(root.row))
 
 
 async def _status_history(root: Launch, info: AdminInfo) -> list[LaunchStatusChange]:
     await may_read_supplier(info, root.supplier_id)
-    rows = await lifecycle.status_history(info.context.db, root.row.id)
+    rows = await info.context.data.status_history.load(root.row.id)
     return [LaunchStatusChange.from_row(row) for row in rows]
 
 
@@ -271,9 +264,13 @@ class LaunchFigures:
     below_viability_threshold: bool = strawberry.field(
         description="Under 30 % of seats sold with three months or less to go."
     )
+    viability_flagged_at: datetime | None = strawberry.field(
+        description="When the daily viability check flagged the launch and told its supplier "
+        "(cleared by a delay: the new date is checked again)."
+    )
 
     @classmethod
-    def from_figures(cls, figures: views.LaunchFigures) -> LaunchFigures:
+    def from_figures(cls, figures: figures.LaunchFigures) -> LaunchFigures:
         return cls(
             seats_sold=figures.seats_sold,
             seats_left=figures.seats_left,
@@ -281,6 +278,7 @@ class LaunchFigures:
             revenue=figures.revenue,
             collected=figures.collected,
             below_viability_threshold=figures.below_viability_threshold,
+            viability_flagged_at=figures.viability_flagged_at,
         )
 
 
@@ -308,14 +306,9 @@ class LaunchStatusChange:
 
 
 async def _booking_invoice(root: LedgerBooking, info: AdminInfo) -> Invoice | None:
-    async with info.context.db.sessions() as session:
-        row = await session.scalar(
-            sa.select(store.Invoice).where(
-                store.Invoice.booking_id == root.row.id,
-                store.Invoice.kind == InvoiceKind.BOOKING,
-            )
-        )
-        return None if row is None else Invoice.from_row(row)
+    info.context.require("finance")
+    row = await info.context.data.booking_invoice.load(root.row.id)
+    return None if row is None else Invoice.from_row(row)
 
 
 @strawberry.type
@@ -363,33 +356,18 @@ class LedgerBooking:
 
     @strawberry.field
     async def passengers(self, info: AdminInfo) -> list[LedgerPassenger]:
-        async with info.context.db.sessions() as session:
-            rows = await session.scalars(
-                sa.select(store.Passenger)
-                .where(store.Passenger.booking_id == self.row.id)
-                .order_by(store.Passenger.position)
-            )
-            return [LedgerPassenger.from_row(row) for row in rows]
+        rows = await info.context.data.passengers.load(self.row.id)
+        return [LedgerPassenger.from_row(row) for row in rows]
 
     @strawberry.field
     async def payment_status(self, info: AdminInfo) -> MoneyStatus | None:
         """The latest payment's status; null for a rejected booking."""
-        async with info.context.db.sessions() as session:
-            status: MoneyStatus | None = await session.scalar(
-                sa.select(store.Payment.status)
-                .where(store.Payment.booking_id == self.row.id)
-                .order_by(store.Payment.created_at.desc())
-                .limit(1)
-            )
-            return status
+        return await info.context.data.payment_status.load(self.row.id)
 
     @strawberry.field
     async def refund(self, info: AdminInfo) -> Refund | None:
-        async with info.context.db.sessions() as session:
-            row = await session.scalar(
-                sa.select(store.Refund).where(store.Refund.booking_id == self.row.id)
-            )
-            return None if row is None else Refund.from_row(row)
+        row = await info.context.data.refund.load(self.row.id)
+        return None if row is None else Refund.from_row(row)
 
     invoice: Invoice | None = strawberry.federation.field(
         resolver=_booking_invoice, requires_scopes=[["invoices:read"]]
@@ -660,6 +638,11 @@ async def invoices(
     )
 
 
+async def invoice_by_id(info: AdminInfo, id: strawberry.ID) -> Invoice:
+    info.context.require("finance")
+    return Invoice.from_row(await views.invoice(info.context.db, id))
+
+
 async def payments(
     info: AdminInfo, first: int = 20, after: str | None = None, status: MoneyStatus | None = None
 ) -> PaymentConnection:
@@ -878,6 +861,11 @@ class Query:
         resolver=invoices,
         requires_scopes=[["invoices:read"]],
         description="Invoices issued and received, newest first.",
+    )
+    invoice: Invoice = strawberry.federation.field(
+        resolver=invoice_by_id,
+        requires_scopes=[["invoices:read"]],
+        description="One invoice by id (finance); NOT_FOUND when there is none.",
     )
     payments: PaymentConnection = strawberry.federation.field(
         resolver=payments,

@@ -74,6 +74,7 @@ class InvoiceStatus(enum.Enum):
 
     UNPAID = "UNPAID"
     PAID = "PAID"
+    OVERDUE = "OVERDUE"  # unpaid after its due date (set daily by ``jobs.mark_overdue_invoices``)
 
 
 class RocketRange(enum.Enum):
@@ -179,6 +180,9 @@ class Launch(Base):
         server_default=sa.func.now(), onupdate=sa.func.now()
     )
     version: Mapped[int] = mapped_column(default=1)
+    # When ``jobs.check_launch_viability`` found it under 30 % sold three months before its
+    # (current) date; cleared when the launch is delayed, so the new date is checked again.
+    viability_flagged_at: Mapped[datetime | None]
 
     __table_args__ = (
         sa.CheckConstraint("price_per_seat > 0", name="price_positive"),

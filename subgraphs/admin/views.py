@@ -1,4 +1,4 @@
-"""What suppliers and finance read: launch figures, bookings, manifests, invoices, money records.
+"""What suppliers and finance read: launches, bookings, manifests, invoices, money records.
 
 Row-level rule: a supplier reads only its own launches and their bookings; finance reads all.
 """
@@ -8,14 +8,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from astro.errors import Forbidden, NotFound
 from astro.identity import Identity
-from astro.refunds import months_before
+from subgraphs.admin.invoices import status_clause
 from subgraphs.admin.pages import Page, paginate
 from subgraphs.admin.resolvers import maybe_id, parse_id, supplier_of
 from subgraphs.admin.store import (
@@ -33,91 +32,6 @@ from subgraphs.admin.store import (
     Payment,
     Refund,
 )
-
-VIABILITY_SHARE = Decimal("0.30")
-VIABILITY_MONTHS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class LaunchFigures:
-    """Occupancy and money of one launch."""
-
-    seats_sold: int
-    seats_left: int
-    occupancy_percent: Decimal
-    revenue: Decimal
-    collected: Decimal
-    below_viability_threshold: bool
-
-
-def is_below_viability(launch: Launch, now: datetime) -> bool:
-    """Under 30 % of the seats sold once the launch is three months away (and not over)."""
-    if launch.status in TERMINAL_STATUSES:
-        return False
-    if now < months_before(launch.launch_date, VIABILITY_MONTHS):
-        return False
-    return Decimal(launch.seats_sold) < VIABILITY_SHARE * launch.total_seats
-
-
-async def launch_figures(
-    session: AsyncSession, launches: list[Launch]
-) -> dict[uuid.UUID, LaunchFigures]:
-    """The figures of ``launches``, with one query per money table."""
-    ids = [launch.id for launch in launches]
-    gross = dict(
-        (
-            await session.execute(
-                sa.select(Booking.launch_id, sa.func.sum(Booking.total))
-                .where(Booking.launch_id.in_(ids), Booking.status != BookingStatus.REJECTED)
-                .group_by(Booking.launch_id)
-            )
-        ).all()
-    )
-    refunded = dict(
-        (
-            await session.execute(
-                sa.select(Booking.launch_id, sa.func.sum(Refund.amount))
-                .join(Booking, Booking.id == Refund.booking_id)
-                .where(Booking.launch_id.in_(ids))
-                .group_by(Booking.launch_id)
-            )
-        ).all()
-    )
-    paid = dict(
-        (
-            await session.execute(
-                sa.select(Booking.launch_id, sa.func.sum(Payment.amount))
-                .join(Booking, Booking.id == Payment.booking_id)
-                .where(Booking.launch_id.in_(ids), Payment.status == MoneyStatus.COMPLETED)
-                .group_by(Booking.launch_id)
-            )
-        ).all()
-    )
-    paid_back = dict(
-        (
-            await session.execute(
-                sa.select(Booking.launch_id, sa.func.sum(Refund.amount))
-                .join(Booking, Booking.id == Refund.booking_id)
-                .where(Booking.launch_id.in_(ids), Refund.status == MoneyStatus.COMPLETED)
-                .group_by(Booking.launch_id)
-            )
-        ).all()
-    )
-    now = datetime.now(UTC)
-    zero = Decimal("0.00")
-    return {
-        launch.id: LaunchFigures(
-            seats_sold=launch.seats_sold,
-            seats_left=launch.total_seats - launch.seats_sold,
-            occupancy_percent=(Decimal(100 * launch.seats_sold) / launch.total_seats).quantize(
-                Decimal("0.1")
-            ),
-            revenue=gross.get(launch.id, zero) - refunded.get(launch.id, zero),
-            collected=paid.get(launch.id, zero) - paid_back.get(launch.id, zero),
-            below_viability_threshold=is_below_viability(launch, now),
-        )
-        for launch in launches
-    }
 
 
 async def readable_launch(
@@ -238,6 +152,15 @@ async def booking(db: Database, identity: Identity, booking_id: str) -> Booking:
         return row
 
 
+async def invoice(db: Database, invoice_id: str) -> Invoice:
+    """One invoice by id (finance)."""
+    async with db.sessions() as session:
+        row = await session.get(Invoice, parse_id(invoice_id, "id"))
+        if row is None:
+            raise NotFound(f"No invoice with id {invoice_id}.", field="id")
+        return row
+
+
 async def manifest(db: Database, identity: Identity, launch_id: str) -> list[Passenger]:
     """The passengers of the launch's confirmed bookings, by booking then seat."""
     async with db.sessions() as session:
@@ -268,7 +191,9 @@ async def invoices_page(
         if where.kind is not None:
             statement = statement.where(Invoice.kind == where.kind)
         if where.payment_status is not None:
-            statement = statement.where(Invoice.payment_status == where.payment_status)
+            statement = statement.where(
+                status_clause(where.payment_status, datetime.now(UTC).date())
+            )
         if where.year is not None:
             statement = statement.where(sa.extract("year", Invoice.issue_date) == where.year)
         if where.supplier_id is not None:

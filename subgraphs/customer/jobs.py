@@ -1,14 +1,26 @@
-"""arq jobs of the customer subgraph: the launch catalog sync from the admin outbox."""
+"""arq jobs of the customer subgraph: the launch catalog sync from the admin outbox, the booking
+outbox relay to the ledger and the ledger's answers about bookings."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from arq import cron
+from arq.connections import ArqRedis
+from arq.typing import WorkerCoroutine
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 
 from astro.settings import Settings, get_settings
+from subgraphs.customer.booking_sync import (
+    BookingOutcome,
+    apply_booking_change,
+    redrive_unanswered,
+    relay_outbox,
+)
+from subgraphs.customer.cache import invalidate_catalog
 from subgraphs.customer.store import (
     ApplyOutcome,
     CatalogStatus,
@@ -70,6 +82,8 @@ async def apply_launch_event(ctx: dict[str, Any], event: dict[str, Any]) -> Appl
     """
     parsed = LaunchEvent.model_validate(event)
     outcome = await apply_launch_change(parsed.event_id, parsed.topic, parsed.launch.to_document())
+    # Whatever the outcome: a retry after a failed invalidation must still retire stale pages.
+    await invalidate_catalog(_redis(ctx), _settings(ctx))
     log.info(
         "launch event %s (%s, launch %s v%d): %s",
         parsed.event_id,
@@ -81,12 +95,45 @@ async def apply_launch_event(ctx: dict[str, Any], event: dict[str, Any]) -> Appl
     return outcome
 
 
-async def startup(ctx: dict[str, Any]) -> None:
-    """Worker startup: bind the catalog store; its client goes in ``ctx["customer"]``."""
+async def relay_customer_outbox(ctx: dict[str, Any]) -> int:
+    """Publish the booking outbox to the ledger's jobs, again for entries the ledger has not
+    answered in time; returns how many entries went out."""
+    queue = _redis(ctx)
+    if queue is None:
+        raise RuntimeError("relay_customer_outbox runs in an arq worker (it needs ctx['redis'])")
+    await redrive_unanswered(datetime.now(UTC))
+    return await relay_outbox(queue, _settings(ctx).queue_name)
+
+
+async def apply_booking_event(ctx: dict[str, Any], event: dict[str, Any]) -> BookingOutcome:
+    """Apply a ledger event about a booking (``booking.confirmed``, ``booking.rejected``,
+    ``booking.cancelled``), idempotently by ``event_id``."""
+    outcome, released_on = await apply_booking_change(event)
+    if released_on is not None:
+        await invalidate_catalog(_redis(ctx), _settings(ctx))
+    log.info(
+        "booking event %s (%s, booking %s): %s",
+        event.get("event_id"),
+        event.get("topic"),
+        event.get("booking_id"),
+        outcome,
+    )
+    return outcome
+
+
+def _settings(ctx: dict[str, Any]) -> Settings:
     settings = ctx.get("settings")
-    if not isinstance(settings, Settings):
-        settings = get_settings()
-    ctx["customer"] = await init_store(settings)
+    return settings if isinstance(settings, Settings) else get_settings()
+
+
+def _redis(ctx: dict[str, Any]) -> ArqRedis | None:
+    redis = ctx.get("redis")
+    return redis if isinstance(redis, ArqRedis) else None
+
+
+async def startup(ctx: dict[str, Any]) -> None:
+    """Worker startup: bind the customer store; its client goes in ``ctx["customer"]``."""
+    ctx["customer"] = await init_store(_settings(ctx))
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -96,5 +143,14 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await client.close()
 
 
-functions = [apply_launch_event]
-cron_jobs: list[Any] = []
+functions: list[WorkerCoroutine] = [apply_launch_event, apply_booking_event, relay_customer_outbox]
+cron_jobs = [
+    # Safety net for bookings whose immediate relay request was lost (or no worker was up).
+    cron(
+        relay_customer_outbox,
+        name="customer:relay_outbox",
+        second=set(range(60)),
+        timeout=60,
+        run_at_startup=True,
+    ),
+]

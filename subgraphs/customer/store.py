@@ -1,4 +1,5 @@
-"""The customer subgraph's MongoDB store: the launch catalog read model and its sync bookkeeping.
+"""The customer subgraph's MongoDB store: the launch catalog read model, the customers' bookings
+and profiles, the booking outbox and the sync bookkeeping.
 
 Beanie binds document classes per process, so a process calls :func:`init_store` once (the app's
 lifespan, the worker's startup) and every query here runs on that binding.
@@ -6,7 +7,10 @@ lifespan, the worker's startup) and every query here runs on that binding.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from functools import partial
 from typing import Any, Literal
@@ -14,6 +18,7 @@ from typing import Any, Literal
 from beanie import Document, SortDirection, init_beanie
 from beanie.odm.custom_types.decimal import DecimalAnnotation
 from beanie.odm.utils.encoder import Encoder
+from bson import Decimal128
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -106,7 +111,146 @@ class AppliedEvent(Document):
         name = "applied_events"
 
 
-DOCUMENT_MODELS: list[type[Document]] = [LaunchDoc, AppliedEvent]
+class BookingStatus(StrEnum):
+    """Where a booking stands: PENDING until the ledger confirms or rejects it."""
+
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+
+
+ACTIVE_BOOKING_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class PassengerInfo(BaseModel):
+    name: str
+    date_of_birth: date
+    email: str
+
+
+BOOKING_INDEXES = [
+    IndexModel([("customer_id", ASCENDING), ("created_at", ASCENDING)], name="customer_created"),
+    IndexModel([("launch_id", ASCENDING), ("status", ASCENDING)], name="launch_status"),
+]
+
+
+class BookingDoc(Document):
+    """A customer's booking; ``seats_released`` marks seats already given back to the catalog."""
+
+    id: str  # type: ignore[assignment]  # one id in every store
+    customer_id: str
+    customer_email: str
+    launch_id: str
+    # The launch as it was booked, for listings when the catalog no longer has it.
+    launch_slug: str
+    launch_destination: str
+    launch_date: datetime
+    seats: int
+    unit_price: DecimalAnnotation
+    total: DecimalAnnotation
+    passengers: list[PassengerInfo]
+    status: BookingStatus
+    created_at: datetime
+    updated_at: datetime
+    confirmed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: str | None = None
+    refund_percent: int | None = None
+    refund_amount: DecimalAnnotation | None = None
+    seats_released: bool = False
+    rejection_reason: str | None = None
+
+    class Settings:
+        name = "bookings"
+        indexes = BOOKING_INDEXES
+
+
+class SeatHold(Document):
+    """The seats one customer holds on one launch across their active bookings (the cap's lock).
+
+    Every booking and release of a customer on a launch writes this one document in its
+    transaction, so concurrent bookings of one customer conflict instead of both passing the cap.
+    """
+
+    id: str  # type: ignore[assignment]  # f"{customer_id}:{launch_id}"
+    customer_id: str
+    launch_id: str
+    seats: int
+
+    class Settings:
+        name = "seat_holds"
+
+
+def seat_hold_id(customer_id: str, launch_id: str) -> str:
+    return f"{customer_id}:{launch_id}"
+
+
+OUTBOX_INDEXES = [
+    IndexModel([("published_at", ASCENDING), ("created_at", ASCENDING)], name="unpublished"),
+    IndexModel([("booking_id", ASCENDING)], name="booking_id"),
+]
+
+
+class OutboxEntry(Document):
+    """An event for the ledger, written in the transaction of the change it reports.
+
+    ``acknowledged_at`` is set when the ledger's answer arrives; an entry published long ago
+    without one is published again (``attempts`` counts the publications).
+    """
+
+    id: str  # type: ignore[assignment]  # the event id
+    topic: str
+    job: str
+    booking_id: str
+    payload: dict[str, Any]
+    created_at: datetime
+    published_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    attempts: int = 0
+
+    class Settings:
+        name = "outbox"
+        indexes = OUTBOX_INDEXES
+
+
+class AppliedBookingEvent(Document):
+    """A ledger event already applied to a booking; its id is the event's id."""
+
+    id: str  # type: ignore[assignment]
+    topic: str
+    booking_id: str
+    outcome: str
+    applied_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    class Settings:
+        name = "applied_booking_events"
+
+
+class CustomerDoc(Document):
+    """A customer's profile; its id is the user id (the token's ``sub``)."""
+
+    id: str  # type: ignore[assignment]
+    email: str
+    full_name: str | None = None
+    phone: str | None = None
+    tax_id: str | None = None
+    legal_address: str | None = None
+    updated_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    class Settings:
+        name = "customers"
+
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    LaunchDoc,
+    AppliedEvent,
+    BookingDoc,
+    SeatHold,
+    OutboxEntry,
+    AppliedBookingEvent,
+    CustomerDoc,
+]
 
 
 def create_client(settings: Settings) -> AsyncMongoClient[MongoDoc]:
@@ -131,36 +275,103 @@ async def init_store(settings: Settings) -> AsyncMongoClient[MongoDoc]:
 
 
 async def ensure_indexes(database: AsyncDatabase[MongoDoc]) -> None:
-    """Create the catalog's indexes in ``database`` (idempotent, leaves Beanie's binding alone)."""
+    """Create the store's indexes in ``database`` (idempotent, leaves Beanie's binding alone)."""
     await database[LaunchDoc.Settings.name].create_indexes(LAUNCH_INDEXES)
+    await database[BookingDoc.Settings.name].create_indexes(BOOKING_INDEXES)
+    await database[OutboxEntry.Settings.name].create_indexes(OUTBOX_INDEXES)
+
+
+def mongo_client() -> AsyncMongoClient[MongoDoc]:
+    """The client the documents are bound to (for sessions and transactions)."""
+    return LaunchDoc.get_pymongo_collection().database.client
 
 
 # --- queries -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class CatalogFilter:
+    """What a visitor narrows the catalog to; ``None`` leaves a criterion out."""
+
+    destination: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    range_class: str | None = None
+    spaceport: str | None = None
+    search: str | None = None
+
+
+def _contains(text: str) -> MongoDoc:
+    return {"$regex": re.escape(text), "$options": "i"}
+
+
+def _filter_query(catalog_filter: CatalogFilter) -> list[MongoDoc]:
+    clauses: list[MongoDoc] = []
+    if catalog_filter.destination:
+        clauses.append({"destination": catalog_filter.destination})
+    if catalog_filter.date_from is not None:
+        clauses.append({"launch_date": {"$gte": catalog_filter.date_from}})
+    if catalog_filter.date_to is not None:
+        clauses.append({"launch_date": {"$lte": catalog_filter.date_to}})
+    if catalog_filter.min_price is not None:
+        clauses.append({"price_per_seat": {"$gte": Decimal128(catalog_filter.min_price)}})
+    if catalog_filter.max_price is not None:
+        clauses.append({"price_per_seat": {"$lte": Decimal128(catalog_filter.max_price)}})
+    if catalog_filter.range_class:
+        clauses.append({"rocket.range": catalog_filter.range_class})
+    if catalog_filter.spaceport:
+        clauses.append(
+            {
+                "$or": [
+                    {"spaceport.code": catalog_filter.spaceport},
+                    {"spaceport.id": catalog_filter.spaceport},
+                ]
+            }
+        )
+    # No text indexes on SecantusDB: every word must appear in the destination, rocket or
+    # supplier name (case-insensitive substring), over the already narrowed upcoming launches.
+    for word in (catalog_filter.search or "").split():
+        clauses.append(
+            {
+                "$or": [
+                    {"destination": _contains(word)},
+                    {"rocket.name": _contains(word)},
+                    {"supplier.name": _contains(word)},
+                ]
+            }
+        )
+    return clauses
+
+
 async def upcoming_launches(
     *,
     now: datetime,
-    destination: str | None,
+    catalog_filter: CatalogFilter,
     limit: int,
     after: tuple[datetime, str] | None,
 ) -> list[LaunchDoc]:
-    """Bookable launches after ``now`` with free seats, by date then id, after the ``after`` key."""
-    query: MongoDoc = {
-        "launch_date": {"$gt": now},
-        "status": {"$in": [status.value for status in BOOKABLE_STATUSES]},
-        "seats_left": {"$gt": 0},
-    }
-    if destination is not None:
-        query["destination"] = destination
+    """Bookable launches after ``now`` with free seats matching ``catalog_filter``, by date then
+    id, after the ``after`` key."""
+    clauses: list[MongoDoc] = [
+        {"launch_date": {"$gt": now}},
+        {"status": {"$in": [status.value for status in BOOKABLE_STATUSES]}},
+        {"seats_left": {"$gt": 0}},
+        *_filter_query(catalog_filter),
+    ]
     if after is not None:
         after_date, after_id = after
-        query["$or"] = [
-            {"launch_date": {"$gt": after_date}},
-            {"launch_date": after_date, "_id": {"$gt": after_id}},
-        ]
+        clauses.append(
+            {
+                "$or": [
+                    {"launch_date": {"$gt": after_date}},
+                    {"launch_date": after_date, "_id": {"$gt": after_id}},
+                ]
+            }
+        )
     return (
-        await LaunchDoc.find(query)
+        await LaunchDoc.find({"$and": clauses})
         .sort([("launch_date", SortDirection.ASCENDING), ("_id", SortDirection.ASCENDING)])
         .limit(limit)
         .to_list()
@@ -196,8 +407,7 @@ async def apply_launch_change(event_id: str, topic: str, incoming: LaunchDoc) ->
 
 
 async def _apply_in_transaction(event_id: str, topic: str, incoming: LaunchDoc) -> ApplyOutcome:
-    client = LaunchDoc.get_pymongo_collection().database.client
-    async with client.start_session() as session:
+    async with mongo_client().start_session() as session:
         outcome: ApplyOutcome = await session.with_transaction(
             partial(_apply, event_id, topic, incoming)
         )

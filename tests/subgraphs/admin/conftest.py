@@ -216,3 +216,23 @@ async def jobs_ctx(admin_settings: Settings) -> AsyncIterator[dict[str, Any]]:
         yield ctx
     finally:
         await shutdown(ctx)
+
+
+def role_token(settings: Settings, role: str) -> str:
+    """A token of a fresh user holding ``role``."""
+    user = uuid.uuid4()
+    return issue_access_token(
+        settings, sub=str(user), email=f"{role}-{user.hex[:8]}@example.com", roles=[role]
+    )
+
+
+@pytest.fixture
+def finance(admin_settings: Settings) -> str:
+    """A finance employee's token."""
+    return role_token(admin_settings, "finance")
+
+
+@pytest.fixture
+def customer(admin_settings: Settings) -> str:
+    """A customer's token."""
+    return role_token(admin_settings, "customer")

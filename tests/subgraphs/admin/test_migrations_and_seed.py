@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -18,12 +19,15 @@ from alembic.migration import MigrationContext
 from astro import devstack
 from astro.demo import DEMO_SUPPLIER_EMAIL, DEMO_SUPPLIER_ID, demo_id
 from astro.settings import Settings
+from subgraphs.admin.invoices import mark_overdue
 from subgraphs.admin.seed import seed
 from subgraphs.admin.store import (
     Base,
     Booking,
     BookingStatus,
     Database,
+    Invoice,
+    InvoiceStatus,
     Launch,
     LaunchStatus,
     OutboxEvent,
@@ -46,7 +50,7 @@ async def test_migrations_create_exactly_the_modelled_schema_and_rerun_safely(
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(differences) == []
-        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == "0002"
+        assert await conn.scalar(sa.text("SELECT version_num FROM alembic_version")) == HEAD
 
 
 @pytest.fixture
@@ -120,6 +124,8 @@ async def test_seed_creates_demo_data_once_with_catalog_events(empty_ledger: Set
     assert {event.payload["launch"]["status"] for event in updated} == {"SUCCESSFUL"}
 
 
+HEAD = "0003"
+
 S1, P1, R1, L1 = (f"00000000-0000-0000-0000-00000000000{n}" for n in range(1, 5))
 OLD_RELEASE_ROWS = [
     f"INSERT INTO suppliers VALUES ('{S1}', 'S', 'T', 'A', 'e@x', NULL)",
@@ -161,4 +167,56 @@ async def test_migrations_upgrade_a_0001_database_with_launches_in_it(
         "",
         None,
     )
-    assert version == "0002"
+    assert version == HEAD
+
+
+B1, I1 = "00000000-0000-0000-0000-000000000005", "00000000-0000-0000-0000-000000000006"
+RELEASE_0002_ROWS = [
+    *OLD_RELEASE_ROWS,
+    "UPDATE launches SET seats_sold = 2",
+    "INSERT INTO bookings (id, launch_id, customer_id, customer_email, seats, unit_price, total, "
+    f"status, created_at) VALUES ('{B1}', '{L1}', 'c1', 'c1@x', 2, 100.00, 200.00, 'CONFIRMED', "
+    "'2026-01-02Z')",
+    "INSERT INTO invoices (id, number, kind, emitter, recipient, amount, issue_date, due_date, "
+    f"payment_status, booking_id, launch_id) VALUES ('{I1}', 'INV-2026-000001', 'BOOKING', "
+    f"'AstroBookings', 'c1@x', 200.00, '2026-01-02', '2026-02-01', 'UNPAID', '{B1}', '{L1}')",
+]
+
+
+async def test_migrations_upgrade_a_0002_database_with_bookings_and_invoices_in_it(
+    empty_ledger: Settings,
+) -> None:
+    def to_0002(connection: sa.Connection) -> None:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+
+    db = Database.open(empty_ledger)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.run_sync(to_0002)
+            for statement in RELEASE_0002_ROWS:
+                await conn.execute(sa.text(statement))
+        await migrate(empty_ledger)
+        async with db.sessions.begin() as session:
+            version = await session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+            launch = await session.get(Launch, uuid.UUID(L1))
+            booking = await session.get(Booking, uuid.UUID(B1))
+            # The new payment status is accepted by the upgraded CHECK constraint.
+            overdue = await mark_overdue(session, date(2026, 2, 2))
+        async with db.sessions() as session:
+            invoice = await session.get(Invoice, uuid.UUID(I1))
+        with pytest.raises(sa.exc.IntegrityError, match="ck_invoices_payment_status_valid"):
+            async with db.engine.begin() as conn:
+                await conn.execute(
+                    sa.text(f"UPDATE invoices SET payment_status = 'LOST' WHERE id = '{I1}'")
+                )
+    finally:
+        await db.close()
+
+    assert version == HEAD
+    assert launch is not None and booking is not None and invoice is not None
+    assert (launch.seats_sold, launch.viability_flagged_at, launch.version) == (2, None, 1)
+    assert (booking.status, booking.total) == (BookingStatus.CONFIRMED, Decimal("200.00"))
+    assert overdue == [uuid.UUID(I1)]
+    assert (invoice.number, invoice.payment_status) == ("INV-2026-000001", InvoiceStatus.OVERDUE)

@@ -20,6 +20,7 @@ import uvicorn
 from pymongo import AsyncMongoClient, monitoring
 
 from astro.devstack import free_port
+from astro.identity import issue_access_token
 from astro.settings import Settings
 from subgraphs.customer.app import create_app
 from subgraphs.customer.store import MongoDoc, bind_store
@@ -60,9 +61,12 @@ class GraphQLClient:
     url: str
     http: httpx.AsyncClient
 
-    async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
         response = await self.http.post(
-            self.url, json={"query": query, "variables": variables or {}}
+            self.url, json={"query": query, "variables": variables or {}}, headers=headers
         )
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -122,6 +126,34 @@ def catalog(mongo: AsyncMongoClient[MongoDoc], settings: Settings) -> Any:
 @pytest.fixture
 def applied_events(mongo: AsyncMongoClient[MongoDoc], settings: Settings) -> Any:
     return mongo[settings.customer_db]["applied_events"]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A logged-in customer: their user id, email and access token."""
+
+    id: str
+    email: str
+    token: str
+
+
+def new_customer(settings: Settings) -> Caller:
+    """A customer no other test knows, with a valid access token."""
+    user_id = str(uuid.uuid4())
+    email = f"{user_id[:8]}@example.com"
+    token = issue_access_token(settings, sub=user_id, email=email, roles=["customer"])
+    return Caller(user_id, email, token)
+
+
+@pytest.fixture
+def customer(settings: Settings) -> Caller:
+    return new_customer(settings)
+
+
+@pytest.fixture
+def customer_db(mongo: AsyncMongoClient[MongoDoc], settings: Settings) -> Any:
+    """The raw customer database, for assertions on what is really stored."""
+    return mongo[settings.customer_db]
 
 
 @pytest.fixture

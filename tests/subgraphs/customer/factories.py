@@ -38,3 +38,13 @@ def launch_event(
     }
     payload.update(launch)
     return {"event_id": str(uuid.uuid4()), "topic": topic, "launch": payload}
+
+
+def passenger(name: str = "Ada Lovelace", born: str = "1990-05-01") -> dict[str, Any]:
+    """A passenger as ``bookSeats`` takes it."""
+    return {"name": name, "dateOfBirth": born, "email": f"{name.split()[0].lower()}@example.com"}
+
+
+def passengers(count: int) -> list[dict[str, Any]]:
+    """``count`` adult passengers."""
+    return [passenger(f"Passenger {index + 1}") for index in range(count)]

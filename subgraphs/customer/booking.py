@@ -1,0 +1,371 @@
+"""Booking seats: the rules, then one MongoDB transaction that takes the seats, writes the
+booking as PENDING and its ``booking.requested`` outbox entry."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import PyMongoError
+
+from astro.errors import AstroError, BadUserInput, Conflict, NotFound
+from astro.identity import Identity
+from astro.settings import Settings
+from subgraphs.customer.profiles import vip_status
+from subgraphs.customer.store import (
+    BOOKABLE_STATUSES,
+    BookingDoc,
+    BookingStatus,
+    LaunchDoc,
+    OutboxEntry,
+    PassengerInfo,
+    SeatHold,
+    mongo_client,
+    seat_hold_id,
+)
+
+MIN_AGE = 18
+MAX_AGE = 70
+BOOKING_REQUESTED = "booking.requested"
+RECORD_BOOKING_JOB = "record_booking"
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    launch_id: str
+    passengers: list[PassengerInfo]
+
+
+def age_on(born: date, day: date) -> int:
+    """Completed years of someone born on ``born`` on ``day``."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check_bookable(launch: LaunchDoc, now: datetime) -> None:
+    """``Conflict`` (with the launch's status) when the launch can no longer be booked."""
+    if launch.status not in BOOKABLE_STATUSES:
+        raise Conflict(
+            f"Launch {launch.slug} is {launch.status.value}: it can no longer be booked.",
+            status=launch.status.value,
+        )
+    if launch.launch_date <= now:
+        raise Conflict(
+            f"Launch {launch.slug} has already left ({launch.launch_date:%Y-%m-%d}): "
+            "it can no longer be booked.",
+            status=launch.status.value,
+        )
+
+
+def check_seats_left(launch: LaunchDoc, seats: int) -> None:
+    """``Conflict`` with ``seatsLeft`` when fewer than ``seats`` seats are free."""
+    if launch.seats_left >= seats:
+        return
+    if launch.seats_left <= 0:
+        message = f"Launch {launch.slug} is sold out."
+    else:
+        message = (
+            f"Launch {launch.slug} has only {launch.seats_left} seat(s) left; "
+            f"you asked for {seats}."
+        )
+    raise Conflict(message, seatsLeft=max(launch.seats_left, 0))
+
+
+def check_passengers(passengers: list[PassengerInfo], launch_date: datetime) -> None:
+    """``BadUserInput`` naming the first passenger who breaks a rule."""
+    if not passengers:
+        raise BadUserInput(
+            "Add at least one passenger: one seat per passenger.", field="passengers"
+        )
+    day = launch_date.astimezone(UTC).date()
+    for index, passenger in enumerate(passengers):
+        name = passenger.name.strip()
+        if not name:
+            raise BadUserInput(
+                f"Passenger {index + 1} needs a name.", field="passengers", index=index
+            )
+        if "@" not in passenger.email:
+            raise BadUserInput(
+                f"Passenger {name} needs a valid contact email.", field="passengers", index=index
+            )
+        age = age_on(passenger.date_of_birth, day)
+        if not MIN_AGE <= age <= MAX_AGE:
+            raise BadUserInput(
+                f"Passenger {name} would be {age} on the launch date ({day.isoformat()}); "
+                f"passengers must be {MIN_AGE} to {MAX_AGE}.",
+                field="passengers",
+                index=index,
+            )
+
+
+def over_cap(cap: int, held: int, seats: int, vip: bool) -> BadUserInput:
+    remaining = max(cap - held, 0)
+    who = "a VIP" if vip else "a customer"
+    return BadUserInput(
+        f"At most {cap} seats per launch for {who}: you hold {held}, so you can book "
+        f"{remaining} more (you asked for {seats}).",
+        field="passengers",
+        remaining=remaining,
+        cap=cap,
+    )
+
+
+def booking_requested_event(booking: BookingDoc, event_id: str) -> dict[str, Any]:
+    """The ``booking.requested`` event: the argument of the ledger's ``record_booking`` job."""
+    return {
+        "event_id": event_id,
+        "topic": BOOKING_REQUESTED,
+        "booking": {
+            "id": booking.id,
+            "launch_id": booking.launch_id,
+            "customer_id": booking.customer_id,
+            "customer_email": booking.customer_email,
+            "seats": booking.seats,
+            "unit_price": str(booking.unit_price),
+            "total": str(booking.total),
+            "passengers": [
+                {
+                    "name": passenger.name,
+                    "date_of_birth": passenger.date_of_birth.isoformat(),
+                    "email": passenger.email,
+                }
+                for passenger in booking.passengers
+            ],
+            "created_at": booking.created_at.isoformat(),
+        },
+    }
+
+
+async def book_seats(
+    settings: Settings, identity: Identity, request: BookingRequest, now: datetime | None = None
+) -> BookingDoc:
+    """Book one seat per passenger on a launch for the caller; the booking is PENDING."""
+    now = now or datetime.now(UTC)
+    seats = len(request.passengers)
+    launch = await LaunchDoc.get(request.launch_id)
+    if launch is None:
+        raise NotFound(f"No launch {request.launch_id} in the catalog.", field="launchId")
+    # Cheap checks first: under a rush most callers are turned away without a transaction.
+    check_bookable(launch, now)
+    check_passengers(request.passengers, launch.launch_date)
+    check_seats_left(launch, seats)
+    status = await vip_status(settings, identity.sub, now)
+    if seats > status.max_seats_per_launch:
+        raise over_cap(status.max_seats_per_launch, 0, seats, status.vip)
+    return await _committer.submit(
+        _Request(identity, request, status.max_seats_per_launch, status.vip, now)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    identity: Identity
+    request: BookingRequest
+    cap: int
+    vip: bool
+    now: datetime
+
+    @property
+    def seats(self) -> int:
+        return len(self.request.passengers)
+
+    @property
+    def hold_id(self) -> str:
+        return seat_hold_id(self.identity.sub, self.request.launch_id)
+
+
+_Outcome = BookingDoc | AstroError
+
+
+class _GroupCommitter:
+    """Commits the bookings waiting on one launch together, one transaction per group.
+
+    Every booking of a launch writes its catalog document, so concurrent transactions on it
+    conflict and retry; in this process they queue instead, and whoever arrives while a group
+    commits joins the next one. The rules are still checked inside the transaction on what it
+    reads, and the seat update stays conditional, so other processes cannot oversell either.
+    """
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, list[tuple[_Request, asyncio.Future[BookingDoc]]]] = {}
+        self._drains: set[asyncio.Task[None]] = set()
+
+    async def submit(self, item: _Request) -> BookingDoc:
+        launch_id = item.request.launch_id
+        future: asyncio.Future[BookingDoc] = asyncio.get_running_loop().create_future()
+        group = self._waiting.get(launch_id)
+        if group is None:
+            self._waiting[launch_id] = [(item, future)]
+            drain = asyncio.create_task(self._drain(launch_id))
+            self._drains.add(drain)
+            drain.add_done_callback(self._drains.discard)
+        else:
+            group.append((item, future))
+        return await future
+
+    async def _drain(self, launch_id: str) -> None:
+        # The list stays registered while its group commits, so latecomers start a new list
+        # only after this one was taken (no await between taking it and checking again).
+        while True:
+            await asyncio.sleep(0)  # let the callers of this tick join the group
+            group = self._waiting.get(launch_id)
+            if not group:
+                self._waiting.pop(launch_id, None)
+                return
+            self._waiting[launch_id] = []
+            await _commit_group(launch_id, group)
+            if not self._waiting.get(launch_id):
+                self._waiting.pop(launch_id, None)
+                return
+
+
+_committer = _GroupCommitter()
+
+
+async def _commit_group(
+    launch_id: str, group: list[tuple[_Request, asyncio.Future[BookingDoc]]]
+) -> None:
+    items = [item for item, _ in group]
+    try:
+        async with mongo_client().start_session() as session:
+            outcomes: list[_Outcome] = await session.with_transaction(
+                partial(_book_group, launch_id, items)
+            )
+    except Exception as exc:
+        for _, future in group:
+            if not future.done():
+                future.set_exception(exc)
+        return
+    for (_, future), outcome in zip(group, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, AstroError):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+async def _book_group(
+    launch_id: str, items: list[_Request], session: AsyncClientSession
+) -> list[_Outcome]:
+    launch = await LaunchDoc.find_one({"_id": launch_id}, session=session)
+    if launch is None:
+        return [NotFound(f"No launch {launch_id} in the catalog.") for _ in items]
+    holds = {
+        hold.id: hold.seats
+        for hold in await SeatHold.find(
+            {"_id": {"$in": list({item.hold_id for item in items})}}, session=session
+        ).to_list()
+    }
+    seats_left = launch.seats_left
+    outcomes: list[_Outcome] = []
+    accepted: list[BookingDoc] = []
+    for item in items:
+        held = holds.get(item.hold_id, 0)
+        try:
+            check_bookable(launch, item.now)
+            if held + item.seats > item.cap:
+                raise over_cap(item.cap, held, item.seats, item.vip)
+            check_seats_left(launch.model_copy(update={"seats_left": seats_left}), item.seats)
+        except AstroError as refused:
+            outcomes.append(refused)
+            continue
+        seats_left -= item.seats
+        holds[item.hold_id] = held + item.seats
+        booking = _new_booking(item, launch)
+        accepted.append(booking)
+        outcomes.append(booking)
+    if accepted:
+        await _write_group(launch, items, accepted, launch.seats_left - seats_left, session)
+    return outcomes
+
+
+def _new_booking(item: _Request, launch: LaunchDoc) -> BookingDoc:
+    return BookingDoc(
+        id=str(uuid.uuid4()),
+        customer_id=item.identity.sub,
+        customer_email=item.identity.email,
+        launch_id=launch.id,
+        launch_slug=launch.slug,
+        launch_destination=launch.destination,
+        launch_date=launch.launch_date,
+        seats=item.seats,
+        unit_price=launch.price_per_seat,
+        total=launch.price_per_seat * item.seats,
+        passengers=[
+            passenger.model_copy(update={"name": passenger.name.strip()})
+            for passenger in item.request.passengers
+        ],
+        status=BookingStatus.PENDING,
+        created_at=item.now,
+        updated_at=item.now,
+    )
+
+
+async def _write_group(
+    launch: LaunchDoc,
+    items: list[_Request],
+    bookings: list[BookingDoc],
+    seats: int,
+    session: AsyncClientSession,
+) -> None:
+    await SeatHold.get_pymongo_collection().bulk_write(
+        [
+            UpdateOne(
+                {"_id": seat_hold_id(booking.customer_id, booking.launch_id)},
+                {
+                    "$inc": {"seats": booking.seats},
+                    "$setOnInsert": {
+                        "customer_id": booking.customer_id,
+                        "launch_id": booking.launch_id,
+                    },
+                },
+                upsert=True,
+            )
+            for booking in bookings
+        ],
+        ordered=True,
+        session=session,
+    )
+    await BookingDoc.insert_many(bookings, session=session)
+    entries = []
+    for booking in bookings:
+        event_id = str(uuid.uuid4())
+        entries.append(
+            OutboxEntry(
+                id=event_id,
+                topic=BOOKING_REQUESTED,
+                job=RECORD_BOOKING_JOB,
+                booking_id=booking.id,
+                payload=booking_requested_event(booking, event_id),
+                created_at=booking.created_at,
+            )
+        )
+    await OutboxEntry.insert_many(entries, session=session)
+    # The seats last: the catalog document is the hot spot every booking of this launch
+    # writes, so it is held for as short a time as possible before the commit.
+    taken = await LaunchDoc.get_pymongo_collection().update_one(
+        {
+            "_id": launch.id,
+            "version": launch.version,
+            "seats_left": {"$gte": seats},
+            "status": {"$in": [status.value for status in BOOKABLE_STATUSES]},
+        },
+        {"$inc": {"seats_left": -seats}},
+        session=session,
+    )
+    if taken.modified_count != 1:
+        # Changed since this transaction read it: a transient conflict, so the group retries.
+        raise _launch_moved()
+
+
+def _launch_moved() -> PyMongoError:
+    return PyMongoError(
+        "the launch changed while the booking group was written",
+        error_labels=["TransientTransactionError"],
+    )

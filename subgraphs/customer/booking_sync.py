@@ -1,0 +1,211 @@
+"""The booking sync with the ledger: the outbox relay to the admin jobs and the ledger's answers
+applied to the bookings, each at most once (by event id)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import partial
+from typing import Annotated, Any, Literal
+
+from arq.connections import ArqRedis
+from bson import Decimal128
+from pydantic import BaseModel, Field
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from subgraphs.customer.booking import BOOKING_REQUESTED
+from subgraphs.customer.cancellation import CANCEL_REQUESTED, give_seats_back, release_hold
+from subgraphs.customer.store import (
+    ACTIVE_BOOKING_STATUSES,
+    AppliedBookingEvent,
+    BookingDoc,
+    BookingStatus,
+    OutboxEntry,
+    mongo_client,
+)
+
+RELAY_BATCH = 100
+REDRIVE_AFTER = timedelta(seconds=15)
+
+
+def job_id(entry: OutboxEntry) -> str:
+    """``event:<event_id>``; a later publication gets a fresh id, since arq refuses an id whose
+    job (failed or not) it still remembers."""
+    return f"event:{entry.id}" if entry.attempts == 0 else f"event:{entry.id}:{entry.attempts}"
+
+
+async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
+    """Enqueue the unpublished outbox entries' ledger jobs, oldest first, then mark them
+    published; returns how many. A relay repeated after a crash between enqueue and mark
+    enqueues the same job id, which arq ignores while it remembers the job; after that the
+    ledger's own idempotency (by booking id) holds."""
+    published = 0
+    while True:
+        entries = (
+            await OutboxEntry.find({"published_at": None})
+            .sort("created_at")
+            .limit(RELAY_BATCH)
+            .to_list()
+        )
+        for entry in entries:
+            await queue.enqueue_job(
+                entry.job, entry.payload, _job_id=job_id(entry), _queue_name=queue_name
+            )
+        if entries:
+            await OutboxEntry.get_pymongo_collection().update_many(
+                {"_id": {"$in": [entry.id for entry in entries]}},
+                {"$set": {"published_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
+            )
+        published += len(entries)
+        if len(entries) < RELAY_BATCH:
+            return published
+
+
+async def redrive_unanswered(now: datetime, after: timedelta = REDRIVE_AFTER) -> int:
+    """Publish again the entries the ledger has not answered ``after`` their publication (its
+    job failed, e.g. PostgreSQL was down, or its worker died); returns how many."""
+    result = await OutboxEntry.get_pymongo_collection().update_many(
+        {"acknowledged_at": None, "published_at": {"$ne": None, "$lt": now - after}},
+        {"$set": {"published_at": None}},
+    )
+    return result.modified_count
+
+
+class BookingConfirmed(BaseModel):
+    event_id: str = Field(min_length=1)
+    topic: Literal["booking.confirmed"]
+    booking_id: str
+    launch_id: str
+
+
+class BookingRejected(BaseModel):
+    event_id: str = Field(min_length=1)
+    topic: Literal["booking.rejected"]
+    booking_id: str
+    launch_id: str
+    seats: int
+    reason: str
+
+
+class BookingCancelled(BaseModel):
+    event_id: str = Field(min_length=1)
+    topic: Literal["booking.cancelled"]
+    booking_id: str
+    launch_id: str
+    seats: int
+    seats_released: bool
+    refund_percent: int = Field(ge=0, le=100)
+    refund_amount: Decimal
+    cancelled_by: Literal["customer", "finance", "abort"]
+
+
+class BookingEvent(BaseModel):
+    event: Annotated[
+        BookingConfirmed | BookingRejected | BookingCancelled, Field(discriminator="topic")
+    ]
+
+
+BookingOutcome = Literal[
+    "confirmed", "rejected", "cancelled", "unchanged", "unknown_booking", "duplicate"
+]
+
+
+async def apply_booking_change(raw: dict[str, Any]) -> tuple[BookingOutcome, str | None]:
+    """Apply one ledger event to its booking; the outcome and the booking's launch when seats
+    came back. A malformed event raises ``pydantic.ValidationError``."""
+    event = BookingEvent.model_validate({"event": raw}).event
+    apply = partial(_apply, event)
+    try:
+        async with mongo_client().start_session() as session:
+            result: tuple[BookingOutcome, str | None] = await session.with_transaction(apply)
+    except DuplicateKeyError:
+        return "duplicate", None  # a concurrent delivery of the same event committed first
+    return result
+
+
+async def _apply(
+    event: BookingConfirmed | BookingRejected | BookingCancelled, session: AsyncClientSession
+) -> tuple[BookingOutcome, str | None]:
+    if await AppliedBookingEvent.find_one({"_id": event.event_id}, session=session) is not None:
+        return "duplicate", None
+    booking = await BookingDoc.find_one({"_id": event.booking_id}, session=session)
+    released: str | None = None
+    outcome: BookingOutcome
+    if booking is None:
+        outcome = "unknown_booking"
+    elif isinstance(event, BookingConfirmed):
+        outcome = await _confirm(booking, session)
+    else:
+        outcome, released = await _end(booking, event, session)
+    await _acknowledge(event, session)
+    await AppliedBookingEvent(
+        id=event.event_id, topic=event.topic, booking_id=event.booking_id, outcome=outcome
+    ).insert(session=session)
+    return outcome, released
+
+
+async def _acknowledge(
+    event: BookingConfirmed | BookingRejected | BookingCancelled, session: AsyncClientSession
+) -> None:
+    """The outbox entries this event answers need no further publication."""
+    # A confirmation answers the request only; a cancellation still pending needs its answer.
+    topics = (
+        [BOOKING_REQUESTED]
+        if isinstance(event, BookingConfirmed)
+        else [BOOKING_REQUESTED, CANCEL_REQUESTED]
+    )
+    await OutboxEntry.get_pymongo_collection().update_many(
+        {"booking_id": event.booking_id, "topic": {"$in": topics}, "acknowledged_at": None},
+        {"$set": {"acknowledged_at": datetime.now(UTC)}},
+        session=session,
+    )
+
+
+async def _confirm(booking: BookingDoc, session: AsyncClientSession) -> BookingOutcome:
+    now = datetime.now(UTC)
+    result = await BookingDoc.get_pymongo_collection().update_one(
+        {"_id": booking.id, "status": BookingStatus.PENDING.value},
+        {"$set": {"status": BookingStatus.CONFIRMED.value, "confirmed_at": now, "updated_at": now}},
+        session=session,
+    )
+    return "confirmed" if result.modified_count else "unchanged"
+
+
+async def _end(
+    booking: BookingDoc, event: BookingRejected | BookingCancelled, session: AsyncClientSession
+) -> tuple[BookingOutcome, str | None]:
+    """Reject or cancel: the cap's hold drops once (on leaving an active status) and the seats
+    come back once (``seats_released`` on the booking)."""
+    now = datetime.now(UTC)
+    changes: dict[str, Any] = {"updated_at": now}
+    give_back: bool
+    outcome: BookingOutcome
+    if isinstance(event, BookingRejected):
+        outcome = "rejected"
+        changes |= {"status": BookingStatus.REJECTED.value, "rejection_reason": event.reason}
+        # The ledger never held these seats: they come back whatever a cancellation decided.
+        give_back = not booking.seats_released
+    else:
+        if booking.status == BookingStatus.REJECTED:
+            return "unchanged", None
+        outcome = "cancelled"
+        changes |= {
+            "status": BookingStatus.CANCELLED.value,
+            "cancelled_at": booking.cancelled_at or now,
+            "cancelled_by": event.cancelled_by,
+            "refund_percent": event.refund_percent,
+            "refund_amount": Decimal128(event.refund_amount),
+        }
+        give_back = event.seats_released and not booking.seats_released
+    if give_back:
+        changes["seats_released"] = True
+    await BookingDoc.get_pymongo_collection().update_one(
+        {"_id": booking.id}, {"$set": changes}, session=session
+    )
+    if booking.status in ACTIVE_BOOKING_STATUSES:
+        await release_hold(booking, session)
+    if give_back:
+        await give_seats_back(booking, session)
+        return outcome, booking.launch_id
+    return outcome, None
