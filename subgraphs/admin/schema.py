@@ -819,7 +819,7 @@ class Query:
     )
     suppliers: list[Supplier] = strawberry.federation.field(
         resolver=every_supplier,
-        authenticated=True,
+        requires_scopes=[["launches:read"]],
         description="Every supplier (finance and admin only).",
     )
     my_supplier: Supplier = strawberry.federation.field(

@@ -123,9 +123,7 @@ async def test_interface_object_real_typename_is_resolved_by_the_owner(world: Wo
     query = "{ mostUsed { __typename id hoursUsed ... on Dome { diameterM } ... on Mount { payloadKg } } }"
     body = await world.query(query)
     assert body == {
-        "data": {
-            "mostUsed": {"__typename": "Dome", "id": "d1", "hoursUsed": 1200, "diameterM": 12}
-        }
+        "data": {"mostUsed": {"__typename": "Dome", "id": "d1", "hoursUsed": 1200, "diameterM": 12}}
     }
     assert world.calls() == {"upkeep": 1, "equipment": 1}
     assert world.log("equipment")[0].representations == [{"__typename": "Equipment", "id": "d1"}]

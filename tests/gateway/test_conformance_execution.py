@@ -123,7 +123,9 @@ async def test_null_in_non_null_field_nulls_the_nearest_nullable_parent(world: W
 
 async def test_null_in_a_list_of_nullable_items_nulls_only_that_item(world: World) -> None:
     body = await world.query("{ logbook { id grade } }")
-    assert body["data"] == {"logbook": [{"id": "o1", "grade": "A"}, None, {"id": "o3", "grade": "B"}]}
+    assert body["data"] == {
+        "logbook": [{"id": "o1", "grade": "A"}, None, {"id": "o3", "grade": "B"}]
+    }
     assert [e["path"] for e in body["errors"]] == [["logbook", 1, "grade"]]
 
 
@@ -149,7 +151,9 @@ async def test_entity_errors_are_repathed_under_the_response_path(world: World) 
 
 
 async def test_root_field_errors_keep_their_path(world: World) -> None:
-    body = await world.query('{ a: observation(id: "o9") { target } b: observation(id: "o1") { target } }')
+    body = await world.query(
+        '{ a: observation(id: "o9") { target } b: observation(id: "o1") { target } }'
+    )
     assert body["data"] == {"a": None, "b": {"target": "M31"}}
     assert [(e["message"], e["path"]) for e in body["errors"]] == [("No observation o9", ["a"])]
 

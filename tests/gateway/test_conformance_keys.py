@@ -109,7 +109,10 @@ async def test_non_resolvable_key_is_only_a_reference_resolved_elsewhere(world: 
     assert body == {
         "data": {
             "telescopes": [
-                {"name": "Hale", "operator": {"name": "Vera", "institute": {"name": "Carnegie Institution"}}},
+                {
+                    "name": "Hale",
+                    "operator": {"name": "Vera", "institute": {"name": "Carnegie Institution"}},
+                },
                 {"name": "Hooker", "operator": None},
             ]
         }
@@ -120,7 +123,7 @@ async def test_non_resolvable_key_is_only_a_reference_resolved_elsewhere(world: 
 
 
 async def test_null_entity_references_cause_no_fetch(world: World) -> None:
-    body = await world.query('{ telescopes { operator { id } } }')
+    body = await world.query("{ telescopes { operator { id } } }")
     assert body == {"data": {"telescopes": [{"operator": {"id": "a1"}}, {"operator": None}]}}
     assert world.calls() == {"registry": 1}
 

@@ -48,7 +48,9 @@ async def test_fields_beyond_the_provided_ones_come_from_the_owner(world: World)
 async def test_type_conditioned_provides_on_an_interface_field(world: World) -> None:
     body = await world.query("{ headlines { subject { id ... on Star { name } } } }")
     assert body == {
-        "data": {"headlines": [{"subject": {"id": "s1", "name": "Vega"}}, {"subject": {"id": "n1"}}]}
+        "data": {
+            "headlines": [{"subject": {"id": "s1", "name": "Vega"}}, {"subject": {"id": "n1"}}]
+        }
     }
     assert world.calls() == {"news": 1}
 
@@ -85,6 +87,8 @@ async def test_type_conditioned_provides_on_a_union_field(world: World) -> None:
 
 async def test_union_member_not_provided_is_fetched_from_the_owner(world: World) -> None:
     body = await world.query("{ headlines { media { ... on Video { caption } } } }")
-    assert body == {"data": {"headlines": [{"media": [{}, {"caption": "Timelapse"}]}, {"media": []}]}}
+    assert body == {
+        "data": {"headlines": [{"media": [{}, {"caption": "Timelapse"}]}, {"media": []}]}
+    }
     assert world.calls() == {"news": 1, "catalog": 1}
     assert world.log("catalog")[0].representations == [{"__typename": "Video", "id": "v1"}]

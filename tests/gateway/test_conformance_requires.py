@@ -19,7 +19,9 @@ async def world() -> AsyncIterator[World]:
 async def test_requires_chain_crosses_three_subgraphs_in_order(world: World) -> None:
     # snr (quality) requires flux (photometry), which requires exposureSeconds (observations).
     body = await world.query("{ observations { id snr } }")
-    assert body == {"data": {"observations": [{"id": "o1", "snr": 34.64}, {"id": "o2", "snr": 42.43}]}}
+    assert body == {
+        "data": {"observations": [{"id": "o1", "snr": 34.64}, {"id": "o2", "snr": 42.43}]}
+    }
     assert world.calls() == {"observations": 1, "photometry": 1, "quality": 1}
     assert world.log("photometry")[0].representations == [
         {"__typename": "Observation", "id": "o1", "exposureSeconds": 120},
@@ -62,8 +64,16 @@ async def test_requires_with_inline_fragments_on_an_interface_field(world: World
     }
     assert world.calls() == {"observations": 1, "scheduler": 1}
     assert world.log("scheduler")[0].representations == [
-        {"__typename": "Observation", "id": "o1", "target": {"__typename": "Star", "magnitude": 4.5}},
-        {"__typename": "Observation", "id": "o2", "target": {"__typename": "Galaxy", "redshift": 0.25}},
+        {
+            "__typename": "Observation",
+            "id": "o1",
+            "target": {"__typename": "Star", "magnitude": 4.5},
+        },
+        {
+            "__typename": "Observation",
+            "id": "o2",
+            "target": {"__typename": "Galaxy", "redshift": 0.25},
+        },
     ]
 
 

@@ -57,9 +57,7 @@ async def test_aliased_shareable_root_fields_keep_their_arguments(world: World) 
     body = await world.query(
         '{ a: conditions(site: "summit") { temperature seeing } b: conditions(site: "valley") { seeing } }'
     )
-    assert body == {
-        "data": {"a": {"temperature": -3.5, "seeing": 0.6}, "b": {"seeing": 1.4}}
-    }
+    assert body == {"data": {"a": {"temperature": -3.5, "seeing": 0.6}, "b": {"seeing": 1.4}}}
 
 
 async def test_overridden_field_is_served_by_the_new_owner(world: World) -> None:

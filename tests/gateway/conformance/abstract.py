@@ -212,9 +212,7 @@ upkeep = strawberry.federation.Schema(query=UpkeepQuery, types=[UpkeepEquipment]
 # -- labels ----------------------------------------------------------------------------------
 
 
-@strawberry.federation.interface_object(
-    keys=[Key(fields="id", resolvable=False)], name="Equipment"
-)
+@strawberry.federation.interface_object(keys=[Key(fields="id", resolvable=False)], name="Equipment")
 class LabelsEquipment:
     id: strawberry.ID
 

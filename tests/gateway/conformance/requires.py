@@ -77,7 +77,10 @@ def _observation(oid: str) -> ObsObservation:
     else:
         target = ObsGalaxy(id=strawberry.ID(tid), redshift=REDSHIFT[tid])
     return ObsObservation(
-        id=strawberry.ID(oid), exposure_seconds=int(o["exposure"]), target=target, flux=0  # type: ignore[call-overload]
+        id=strawberry.ID(oid),
+        exposure_seconds=int(o["exposure"]),
+        target=target,
+        flux=0,  # type: ignore[call-overload]
     )
 
 

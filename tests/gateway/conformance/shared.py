@@ -31,7 +31,9 @@ class MeteoConditions:
 class MeteoQuery:
     @strawberry.federation.field(shareable=True)
     def conditions(self, site: str) -> MeteoConditions:
-        return MeteoConditions(temperature=-3.5 if site == "summit" else 12.0, wind=MeteoWind(speed=8.2))
+        return MeteoConditions(
+            temperature=-3.5 if site == "summit" else 12.0, wind=MeteoWind(speed=8.2)
+        )
 
 
 meteo = strawberry.federation.Schema(query=MeteoQuery)
