@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import strawberry
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
 EQUIPMENT = {"m1": ("Mount", "EQ6", 20), "d1": ("Dome", "North dome", 12)}
 HOURS_USED = {"m1": 340, "d1": 1200, "x9": 5}
@@ -212,7 +213,9 @@ upkeep = strawberry.federation.Schema(query=UpkeepQuery, types=[UpkeepEquipment]
 # -- labels ----------------------------------------------------------------------------------
 
 
-@strawberry.federation.interface_object(keys=[Key(fields="id", resolvable=False)], name="Equipment")
+@strawberry.federation.interface_object(
+    keys=[Key(fields=FieldSet("id"), resolvable=False)], name="Equipment"
+)
 class LabelsEquipment:
     id: strawberry.ID
 

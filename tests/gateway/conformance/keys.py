@@ -15,10 +15,12 @@ from typing import Any
 
 import strawberry
 from strawberry.federation.schema_directives import Key
+from strawberry.federation.types import FieldSet
 
-TELESCOPES = {
-    "t1": {"serial": "SN-001", "name": "Hale", "operator": "a1"},
-    "t2": {"serial": "SN-002", "name": "Hooker", "operator": None},
+# id → (serial, name, operator)
+TELESCOPES: dict[str, tuple[str, str, str | None]] = {
+    "t1": ("SN-001", "Hale", "a1"),
+    "t2": ("SN-002", "Hooker", None),
 }
 LAST_SERVICE = {"SN-001": "2024-03-01", "SN-002": "2023-11-15"}
 ELEVATION = {"t1": 1712, "t2": 1742}
@@ -39,7 +41,7 @@ PARALLAX = {32349: 379.2, 71683: 754.8}
 # -- registry --------------------------------------------------------------------------------
 
 
-@strawberry.federation.type(keys=[Key(fields="id", resolvable=False)], name="Astronomer")
+@strawberry.federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)], name="Astronomer")
 class RegistryAstronomer:
     id: strawberry.ID
 
@@ -55,19 +57,18 @@ class RegistryTelescope:
     def resolve_reference(cls, **rep: Any) -> RegistryTelescope | None:
         if "id" in rep:
             return _registry_telescope(str(rep["id"]))
-        for tid, t in TELESCOPES.items():
-            if t["serial"] == rep["serial"]:
+        for tid, (serial, _, _) in TELESCOPES.items():
+            if serial == rep["serial"]:
                 return _registry_telescope(tid)
         return None
 
 
 def _registry_telescope(tid: str) -> RegistryTelescope:
-    t = TELESCOPES[tid]
-    op = t["operator"]
+    serial, name, op = TELESCOPES[tid]
     return RegistryTelescope(
         id=strawberry.ID(tid),
-        serial=str(t["serial"]),
-        name=str(t["name"]),
+        serial=serial,
+        name=name,
         operator=RegistryAstronomer(id=strawberry.ID(op)) if op else None,
     )
 

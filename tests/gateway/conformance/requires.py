@@ -11,13 +11,15 @@ billing:      Observation.cost @requires(duration(unit: "HOURS")),
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import strawberry
 
-OBSERVATIONS = {
-    "o1": {"exposure": 120, "minutes": 90.0, "target": ("Star", "s1")},
-    "o2": {"exposure": 600, "minutes": 30.0, "target": ("Galaxy", "g1")},
+# id → (exposure in seconds, duration in minutes, target type, target id)
+OBSERVATIONS: dict[str, tuple[int, float, str, str]] = {
+    "o1": (120, 90.0, "Star", "s1"),
+    "o2": (600, 30.0, "Galaxy", "g1"),
 }
 MAGNITUDE = {"s1": 4.5}
 REDSHIFT = {"g1": 0.25}
@@ -55,7 +57,7 @@ class ObsObservation:
 
     @strawberry.field
     def duration(self, unit: str) -> float:
-        return float(OBSERVATIONS[str(self.id)]["minutes"]) * _UNITS[unit]  # type: ignore[arg-type]
+        return OBSERVATIONS[str(self.id)][1] * _UNITS[unit]
 
     @strawberry.federation.field(requires=["flux"])
     def calibrated(self) -> float:
@@ -69,8 +71,7 @@ class ObsObservation:
 
 
 def _observation(oid: str) -> ObsObservation:
-    o = OBSERVATIONS[oid]
-    kind, tid = o["target"]  # type: ignore[misc]
+    exposure, _, kind, tid = OBSERVATIONS[oid]
     target: ObsTarget
     if kind == "Star":
         target = ObsStar(id=strawberry.ID(tid), magnitude=MAGNITUDE[tid])
@@ -78,9 +79,9 @@ def _observation(oid: str) -> ObsObservation:
         target = ObsGalaxy(id=strawberry.ID(tid), redshift=REDSHIFT[tid])
     return ObsObservation(
         id=strawberry.ID(oid),
-        exposure_seconds=int(o["exposure"]),
+        exposure_seconds=exposure,
         target=target,
-        flux=0,  # type: ignore[call-overload]
+        flux=0,
     )
 
 
@@ -131,7 +132,7 @@ class QualityObservation:
 
     @strawberry.federation.field(requires=["flux"])
     def snr(self) -> float:
-        return round(self.flux**0.5, 2)
+        return round(math.sqrt(self.flux), 2)
 
     @classmethod
     def resolve_reference(cls, **rep: Any) -> QualityObservation:
