@@ -22,6 +22,7 @@ from subgraphs.customer.store import (
     BookingDoc,
     BookingStatus,
     OutboxEntry,
+    in_transaction,
     mongo_client,
 )
 
@@ -53,9 +54,12 @@ async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
                 entry.job, entry.payload, _job_id=job_id(entry), _queue_name=queue_name
             )
         if entries:
-            await OutboxEntry.get_pymongo_collection().update_many(
-                {"_id": {"$in": [entry.id for entry in entries]}},
-                {"$set": {"published_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
+            await in_transaction(
+                partial(
+                    _update_outbox,
+                    {"_id": {"$in": [entry.id for entry in entries]}},
+                    {"$set": {"published_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
+                )
             )
         published += len(entries)
         if len(entries) < RELAY_BATCH:
@@ -65,10 +69,19 @@ async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
 async def redrive_unanswered(now: datetime, after: timedelta = REDRIVE_AFTER) -> int:
     """Publish again the entries the ledger has not answered ``after`` their publication (its
     job failed, e.g. PostgreSQL was down, or its worker died); returns how many."""
-    result = await OutboxEntry.get_pymongo_collection().update_many(
-        {"acknowledged_at": None, "published_at": {"$ne": None, "$lt": now - after}},
-        {"$set": {"published_at": None}},
+    return await in_transaction(
+        partial(
+            _update_outbox,
+            {"acknowledged_at": None, "published_at": {"$ne": None, "$lt": now - after}},
+            {"$set": {"published_at": None}},
+        )
     )
+
+
+async def _update_outbox(
+    query: dict[str, Any], update: dict[str, Any], session: AsyncClientSession
+) -> int:
+    result = await OutboxEntry.get_pymongo_collection().update_many(query, update, session=session)
     return result.modified_count
 
 

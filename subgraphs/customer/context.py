@@ -27,7 +27,13 @@ class CustomerContext(Context):
         if self.redis is None:
             return
         try:
-            await self.redis.enqueue_job(RELAY_JOB, _queue_name=self.settings.queue_name)
+            # None when a relay is already queued or running: that one publishes this entry,
+            # or the next cron tick does.
+            await self.redis.enqueue_job(
+                RELAY_JOB,
+                _job_id=f"{RELAY_JOB}:{self.settings.customer_db}",
+                _queue_name=self.settings.queue_name,
+            )
         except Exception:  # the outbox entry is committed: a lost nudge only delays it
             log.warning(
                 "could not enqueue %s; the relay cron will publish", RELAY_JOB, exc_info=True

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from arq import cron
+from arq import Retry, cron, func
 from arq.connections import ArqRedis
 from arq.typing import WorkerCoroutine
+from arq.worker import Function
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
+from pymongo.errors import PyMongoError
 
 from astro.settings import Settings, get_settings
 from subgraphs.customer.booking_sync import (
@@ -21,6 +23,7 @@ from subgraphs.customer.booking_sync import (
     relay_outbox,
 )
 from subgraphs.customer.cache import invalidate_catalog
+from subgraphs.customer.context import RELAY_JOB
 from subgraphs.customer.store import (
     ApplyOutcome,
     CatalogStatus,
@@ -96,19 +99,27 @@ async def apply_launch_event(ctx: dict[str, Any], event: dict[str, Any]) -> Appl
 
 
 async def relay_customer_outbox(ctx: dict[str, Any]) -> int:
-    """Publish the booking outbox to the ledger's jobs, again for entries the ledger has not
-    answered in time; returns how many entries went out."""
+    """Publish the booking outbox to the ledger's jobs; returns how many entries went out."""
     queue = _redis(ctx)
     if queue is None:
         raise RuntimeError("relay_customer_outbox runs in an arq worker (it needs ctx['redis'])")
-    await redrive_unanswered(datetime.now(UTC))
     return await relay_outbox(queue, _settings(ctx).queue_name)
+
+
+async def redrive_customer_outbox(ctx: dict[str, Any]) -> int:
+    """Publish again the outbox entries the ledger has not answered in time, then relay."""
+    await redrive_unanswered(datetime.now(UTC))
+    return await relay_customer_outbox(ctx)
 
 
 async def apply_booking_event(ctx: dict[str, Any], event: dict[str, Any]) -> BookingOutcome:
     """Apply a ledger event about a booking (``booking.confirmed``, ``booking.rejected``,
     ``booking.cancelled``), idempotently by ``event_id``."""
-    outcome, released_on = await apply_booking_change(event)
+    try:
+        outcome, released_on = await apply_booking_change(event)
+    except PyMongoError as exc:
+        # arq drops a job that raises; a store hiccup must not lose the ledger's answer.
+        raise Retry(defer=min(2 ** ctx.get("job_try", 1), 30)) from exc
     if released_on is not None:
         await invalidate_catalog(_redis(ctx), _settings(ctx))
     log.info(
@@ -143,7 +154,13 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await client.close()
 
 
-functions: list[WorkerCoroutine] = [apply_launch_event, apply_booking_event, relay_customer_outbox]
+functions: list[WorkerCoroutine | Function] = [
+    apply_launch_event,
+    apply_booking_event,
+    # Nudges share one job id (see CustomerContext.request_relay): with no result kept, a rush
+    # of bookings queues one relay at a time instead of one per booking.
+    func(relay_customer_outbox, name=RELAY_JOB, keep_result=0),
+]
 cron_jobs = [
     # Safety net for bookings whose immediate relay request was lost (or no worker was up).
     cron(
@@ -152,5 +169,11 @@ cron_jobs = [
         second=set(range(60)),
         timeout=60,
         run_at_startup=True,
+    ),
+    cron(
+        redrive_customer_outbox,
+        name="customer:redrive_outbox",
+        second=set(range(0, 60, 5)),
+        timeout=60,
     ),
 ]

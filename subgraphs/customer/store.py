@@ -8,12 +8,13 @@ lifespan, the worker's startup) and every query here runs on that binding.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import partial
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from beanie import Document, SortDirection, init_beanie
 from beanie.odm.custom_types.decimal import DecimalAnnotation
@@ -28,6 +29,7 @@ from pymongo.errors import DuplicateKeyError
 from astro.settings import Settings
 
 MongoDoc = dict[str, Any]
+_T = TypeVar("_T")
 ApplyOutcome = Literal["inserted", "updated", "stale", "duplicate"]
 
 
@@ -284,6 +286,19 @@ async def ensure_indexes(database: AsyncDatabase[MongoDoc]) -> None:
 def mongo_client() -> AsyncMongoClient[MongoDoc]:
     """The client the documents are bound to (for sessions and transactions)."""
     return LaunchDoc.get_pymongo_collection().database.client
+
+
+async def in_transaction(work: Callable[[AsyncClientSession], Awaitable[_T]]) -> _T:
+    """``work(session)`` in a transaction, retried on transient errors.
+
+    Writes to documents that transactions also write go through here even when they are single
+    statements: on SecantusDB a plain write to a document held by the open transaction of a
+    killed process waits without end, while a transactional one conflicts, retries, and gets
+    through once the orphan is reaped (after 60 s idle, like mongod's lifetime limit).
+    """
+    async with mongo_client().start_session() as session:
+        result: _T = await session.with_transaction(work)
+        return result
 
 
 # --- queries -----------------------------------------------------------------------------------

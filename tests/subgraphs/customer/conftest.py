@@ -74,6 +74,18 @@ class GraphQLClient:
 
 
 @pytest.fixture(scope="session")
+def settings(settings: Settings) -> Settings:
+    """The session's stores with a customer database and queue of these tests' own: the
+    hundreds of launches and bookings made here stay out of the end-to-end tests' catalog."""
+    return settings.model_copy(
+        update={
+            "customer_db": f"{settings.customer_db}_subgraph",
+            "queue_name": f"{settings.queue_name}:customer-subgraph",
+        }
+    )
+
+
+@pytest.fixture(scope="session")
 def command_log(settings: Settings) -> CommandLog:
     return CommandLog(settings.customer_db)
 

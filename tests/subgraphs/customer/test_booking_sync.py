@@ -14,7 +14,11 @@ from arq.connections import ArqRedis, RedisSettings
 from pydantic import ValidationError
 
 from astro.settings import Settings
-from subgraphs.customer.jobs import apply_booking_event, relay_customer_outbox
+from subgraphs.customer.jobs import (
+    apply_booking_event,
+    redrive_customer_outbox,
+    relay_customer_outbox,
+)
 from tests.subgraphs.customer.booking_api import CANCEL, book, launch
 from tests.subgraphs.customer.conftest import Caller, GraphQLClient
 from tests.subgraphs.customer.factories import passengers
@@ -241,12 +245,12 @@ async def test_unanswered_request_is_published_again_under_a_fresh_job_id(
         {"_id": entry["_id"]}, {"$set": {"published_at": long_ago}}
     )
 
-    await relay_customer_outbox(ctx)
+    await redrive_customer_outbox(ctx)
     await apply_booking_event({}, _event("booking.confirmed", booking, target["id"]))
     await customer_db["outbox"].update_one(
         {"_id": entry["_id"]}, {"$set": {"published_at": long_ago}}
     )
-    await relay_customer_outbox(ctx)
+    await redrive_customer_outbox(ctx)
 
     jobs = [str(job.job_id) for job in await pool.queued_jobs(queue_name=name)]
     assert sorted(job for job in jobs if entry["_id"] in job) == [
