@@ -176,7 +176,13 @@ def subgraph(
 @app.command()
 def worker() -> None:
     """An arq worker running every subgraph's jobs."""
+    import logging.config
+
+    from arq.logs import default_log_config
+
     from astro.worker import create_worker
+
+    logging.config.dictConfig(default_log_config(verbose=False))
 
     create_worker(get_settings()).run()
 
