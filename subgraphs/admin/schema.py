@@ -10,8 +10,10 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from astro.errors import Forbidden, NotFound
@@ -76,11 +78,18 @@ def _profile_field(name: str) -> Callable[[Supplier, AdminInfo], Awaitable[str]]
     return resolve
 
 
-def _reference_id(value: str, type_name: str) -> uuid.UUID:
+RowT = TypeVar("RowT")
+
+
+async def _load_reference(
+    loader: DataLoader[uuid.UUID, RowT | None], value: str, type_name: str
+) -> RowT:
+    """The row an entity representation names, batched through ``loader``; else NOT_FOUND."""
     parsed = maybe_id(value)
-    if parsed is None:
+    row = None if parsed is None else await loader.load(parsed)
+    if row is None:
         raise NotFound(f"No {type_name} with id {value!r}.")
-    return parsed
+    return row
 
 
 @strawberry.federation.type(keys=["id"])
@@ -107,9 +116,7 @@ class Supplier:
 
     @classmethod
     async def resolve_reference(cls, info: AdminInfo, id: strawberry.ID) -> Supplier:
-        row = await info.context.data.supplier.load(_reference_id(id, "supplier"))
-        if row is None:
-            raise NotFound(f"No supplier with id {id!r}.")
+        row = await _load_reference(info.context.data.supplier, id, "supplier")
         return cls.from_row(row)
 
 
@@ -130,9 +137,7 @@ class Spaceport:
 
     @classmethod
     async def resolve_reference(cls, info: AdminInfo, id: strawberry.ID) -> Spaceport:
-        row = await info.context.data.spaceport.load(_reference_id(id, "spaceport"))
-        if row is None:
-            raise NotFound(f"No spaceport with id {id!r}.")
+        row = await _load_reference(info.context.data.spaceport, id, "spaceport")
         return cls.from_row(row)
 
 
@@ -158,9 +163,7 @@ class Rocket:
 
     @classmethod
     async def resolve_reference(cls, info: AdminInfo, id: strawberry.ID) -> Rocket:
-        row = await info.context.data.rocket.load(_reference_id(id, "rocket"))
-        if row is None:
-            raise NotFound(f"No rocket with id {id!r}.")
+        row = await _load_reference(info.context.data.rocket, id, "rocket")
         return cls.from_row(row)
 
 
@@ -213,9 +216,7 @@ class Launch:
 
     @classmethod
     async def resolve_reference(cls, info: AdminInfo, id: strawberry.ID) -> Launch:
-        row = await info.context.data.launch.load(_reference_id(id, "launch"))
-        if row is None:
-            raise NotFound(f"No launch with id {id!r}.")
+        row = await _load_reference(info.context.data.launch, id, "launch")
         return cls.from_row(row)
 
     @strawberry.field

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,8 @@ from subgraphs.admin.store import (
     Payment,
     Refund,
 )
+
+MoneyT = TypeVar("MoneyT", Payment, Refund)
 
 
 async def readable_launch(
@@ -213,34 +216,33 @@ async def payments_page(
     db: Database, status: MoneyStatus | None, *, first: int, after: str | None
 ) -> Page[Payment]:
     """Payments newest first (finance)."""
-    async with db.sessions() as session:
-        statement = sa.select(Payment)
-        if status is not None:
-            statement = statement.where(Payment.status == status)
-        return await paginate(
-            session,
-            statement,
-            key=Payment.created_at,
-            id_column=Payment.id,
-            first=first,
-            after=after,
-            descending=True,
-        )
+    return await _money_page(db, Payment, status, first=first, after=after)
 
 
 async def refunds_page(
     db: Database, status: MoneyStatus | None, *, first: int, after: str | None
 ) -> Page[Refund]:
     """Refunds newest first (finance)."""
+    return await _money_page(db, Refund, status, first=first, after=after)
+
+
+async def _money_page(
+    db: Database,
+    model: type[MoneyT],
+    status: MoneyStatus | None,
+    *,
+    first: int,
+    after: str | None,
+) -> Page[MoneyT]:
     async with db.sessions() as session:
-        statement = sa.select(Refund)
+        statement = sa.select(model)
         if status is not None:
-            statement = statement.where(Refund.status == status)
+            statement = statement.where(model.status == status)
         return await paginate(
             session,
             statement,
-            key=Refund.created_at,
-            id_column=Refund.id,
+            key=model.created_at,
+            id_column=model.id,
             first=first,
             after=after,
             descending=True,

@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-import uvicorn
 from arq.connections import ArqRedis
 from starlette.applications import Starlette
 
-from astro.devstack import free_port
 from astro.identity import issue_access_token
 from astro.settings import Settings
 from subgraphs.admin.app import AdminState, create_app
 from subgraphs.admin.jobs import shutdown, startup
 from subgraphs.admin.resolvers import open_queue
 from subgraphs.admin.store import Database, Rocket, RocketRange, Spaceport, Supplier, migrate
-
-
-class _QuietServer(uvicorn.Server):
-    # Leave Ctrl-C to pytest.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+from tests.serving import serve
 
 
 @dataclass
@@ -98,20 +89,8 @@ def admin_settings(settings: Settings) -> Settings:
 async def admin(admin_settings: Settings) -> AsyncIterator[AdminServer]:
     """The admin app on a free port; its lifespan has migrated the database."""
     app = create_app(admin_settings)
-    port = free_port()
-    server = _QuietServer(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.05)
-    try:
-        yield AdminServer(app, Client(f"http://127.0.0.1:{port}/graphql"))
-    finally:
-        server.should_exit = True
-        await task
+    async with serve(app) as url:
+        yield AdminServer(app, Client(f"{url}/graphql"))
 
 
 @pytest.fixture(scope="session")

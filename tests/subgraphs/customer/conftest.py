@@ -7,30 +7,20 @@ session's ``mongo`` client, whose wire commands the tests can count.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from pymongo import AsyncMongoClient, monitoring
 
-from astro.devstack import free_port
 from astro.identity import issue_access_token
 from astro.settings import Settings
 from subgraphs.customer.app import create_app
 from subgraphs.customer.store import MongoDoc, bind_store
-
-
-class _QuietServer(uvicorn.Server):
-    # Leave Ctrl-C to pytest.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+from tests.serving import serve
 
 
 @dataclass
@@ -105,20 +95,8 @@ async def mongo(
 @pytest.fixture(scope="session")
 async def customer_api(settings: Settings) -> AsyncIterator[GraphQLClient]:
     """The customer subgraph running in this session's event loop, and a client of it."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = _QuietServer(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
-    async with httpx.AsyncClient(timeout=30) as http:
-        yield GraphQLClient(f"http://127.0.0.1:{port}/graphql", http)
-    server.should_exit = True
-    await serving
+    async with serve(create_app(settings)) as url, httpx.AsyncClient(timeout=30) as http:
+        yield GraphQLClient(f"{url}/graphql", http)
 
 
 @pytest.fixture(autouse=True)

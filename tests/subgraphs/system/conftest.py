@@ -3,29 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import uvicorn
 from pymongo import AsyncMongoClient, monitoring
 
-from astro.devstack import free_port
 from astro.settings import Settings
 from subgraphs.system.app import create_app
-
-
-class _QuietServer(uvicorn.Server):
-    # Leave Ctrl-C to pytest.
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+from tests.serving import serve
 
 
 @dataclass
@@ -114,24 +105,8 @@ def command_log(settings: Settings) -> CommandLog:
 @pytest.fixture(scope="session")
 async def system_url(settings: Settings, command_log: CommandLog) -> AsyncIterator[str]:
     """Base URL of the system subgraph running in this session's event loop."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.05)
-    if not server.started:
-        task.cancel()
-        raise RuntimeError("The system subgraph did not start.")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
+    async with serve(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
