@@ -168,6 +168,61 @@ async def booking_run(
     }
 
 
+async def booking_rate_run(
+    url: str, settings: Settings, launch_id: str, rate: float, duration: float, users: int
+) -> dict[str, Any]:
+    """Open loop: ``bookSeats`` arrive at ``rate`` per second from ``users`` distinct customers
+    (each at most ``ceil(rate * duration / users)`` bookings, so the cap never trips); latency
+    counts from each request's scheduled start, so a stall counts against the percentiles."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    interval = 1.0 / rate
+    total = int(rate * duration)
+    tokens = []
+    for _ in range(users):
+        sub = str(uuid.uuid4())
+        tokens.append(
+            issue_access_token(
+                settings, sub=sub, email=f"{sub[:8]}@bench.example", roles=["customer"]
+            )
+        )
+    variables = {"input": {"launchId": launch_id, "passengers": [PASSENGER]}}
+    in_flight = 0
+    most_in_flight = 0
+    http = SubgraphClient(timeout=60)
+    start = time.perf_counter()
+
+    async def one(index: int) -> None:
+        nonlocal in_flight, most_in_flight
+        scheduled = start + index * interval
+        await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+        in_flight += 1
+        most_in_flight = max(most_in_flight, in_flight)
+        try:
+            body = await post(http, url, BOOK, variables, tokens[index % users])
+        except (TransportError, OSError, ValueError) as exc:
+            errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            return
+        finally:
+            in_flight -= 1
+        if body.get("errors"):
+            code = str(body["errors"][0].get("extensions", {}).get("code"))
+            errors[code] = errors.get(code, 0) + 1
+        else:
+            latencies.append(time.perf_counter() - scheduled)
+
+    await asyncio.gather(*(one(index) for index in range(total)))
+    return {
+        "rate": rate,
+        "users": users,
+        "bookings": len(latencies),
+        "most_in_flight": most_in_flight,
+        "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        "errors": errors,
+    }
+
+
 async def catalog_run(url: str, rate: float, duration: float) -> dict[str, Any]:
     latencies: list[float] = []
     failures = 0
@@ -205,19 +260,34 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     settings = get_settings()
     url = args.url or f"http://{settings.host}:{settings.gateway_port}/graphql"
     launch_id = await schedule_launch(SubgraphClient(timeout=30), url, seats=1_000_000)
-    results: dict[str, Any] = {"url": url, "launch_id": launch_id, "booking": [], "catalog": None}
-    catalog = await catalog_run(url, args.catalog_rate, args.duration)
-    results["catalog"] = catalog
-    print(
-        f"catalog  {catalog['rate']:.0f} req/s: p50 {catalog['p50_ms']} ms  "
-        f"p99 {catalog['p99_ms']} ms  failures {catalog['failures']}/{catalog['requests']}"
-    )
+    results: dict[str, Any] = {
+        "url": url,
+        "launch_id": launch_id,
+        "booking": [],
+        "booking_rate": [],
+        "catalog": None,
+    }
+    if args.catalog_rate > 0:
+        catalog = await catalog_run(url, args.catalog_rate, args.duration)
+        results["catalog"] = catalog
+        print(
+            f"catalog  {catalog['rate']:.0f} req/s: p50 {catalog['p50_ms']} ms  "
+            f"p99 {catalog['p99_ms']} ms  failures {catalog['failures']}/{catalog['requests']}"
+        )
     for clients in args.clients:
         run = await booking_run(url, settings, launch_id, clients, args.duration)
         results["booking"].append(run)
         print(
             f"booking  {clients:>4} clients: {run['bookings_per_s']:>7} bookings/s  "
             f"p50 {run['p50_ms']} ms  p99 {run['p99_ms']} ms  errors {run['errors']}"
+        )
+    for rate in args.booking_rates:
+        run = await booking_rate_run(url, settings, launch_id, rate, args.duration, args.users)
+        results["booking_rate"].append(run)
+        print(
+            f"booking  {rate:>6.0f}/s from {args.users} customers: p50 {run['p50_ms']} ms  "
+            f"p99 {run['p99_ms']} ms  at most {run['most_in_flight']} in flight  "
+            f"errors {run['errors']}"
         )
     return results
 
@@ -226,8 +296,16 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="the gateway's /graphql URL (default from ASTRO_*)")
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per run")
-    parser.add_argument("--clients", type=int, nargs="+", default=[100, 500])
-    parser.add_argument("--catalog-rate", type=float, default=200.0, help="catalog req/s")
+    parser.add_argument("--clients", type=int, nargs="*", default=[100, 500])
+    parser.add_argument(
+        "--booking-rates",
+        type=float,
+        nargs="*",
+        default=[],
+        help="open-loop booking arrival rates (bookings/s) to measure after the closed loop",
+    )
+    parser.add_argument("--users", type=int, default=500, help="customers in the open loop")
+    parser.add_argument("--catalog-rate", type=float, default=200.0, help="catalog req/s (0: skip)")
     parsed = parser.parse_args()
     outcome = asyncio.run(main(parsed))
     out = HERE / "results" / "booking.json"

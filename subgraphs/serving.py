@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
 from strawberry.types import ExecutionContext
 
 from astro.errors import AstroError, Forbidden, Unauthenticated
@@ -29,6 +29,18 @@ from astro.identity import Identity, identity_from_authorization
 from astro.settings import Settings
 
 log = logging.getLogger("astro.subgraph")
+
+_DOCUMENT_CACHE_SIZE = 512
+
+
+# Factories (a fresh extension per request); the caches themselves are module-level in
+# Strawberry, shared by every extension of the same size.
+def _parser_cache() -> ParserCache:
+    return ParserCache(maxsize=_DOCUMENT_CACHE_SIZE)
+
+
+def _validation_cache() -> ValidationCache:
+    return ValidationCache(maxsize=_DOCUMENT_CACHE_SIZE)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:
@@ -54,10 +66,19 @@ class MaskUnexpectedErrors(MaskErrors):
 
 
 class SubgraphSchema(strawberry.federation.Schema):
-    """A federation schema that masks unexpected errors and does not log expected ones."""
+    """A federation schema that masks unexpected errors and does not log expected ones.
+
+    Parsed and validated documents are cached: the gateway sends the same few operations over
+    and over, and parsing plus validation is most of a small request's CPU.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["extensions"] = [*kwargs.get("extensions", ()), MaskUnexpectedErrors]
+        kwargs["extensions"] = [
+            *kwargs.get("extensions", ()),
+            MaskUnexpectedErrors,
+            _parser_cache,
+            _validation_cache,
+        ]
         super().__init__(*args, **kwargs)
 
     def process_errors(

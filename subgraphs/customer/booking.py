@@ -17,7 +17,7 @@ from pymongo.errors import PyMongoError
 from astro.errors import AstroError, BadUserInput, Conflict, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
-from subgraphs.customer.profiles import vip_status
+from subgraphs.customer.profiles import VipStatus, vip_statuses
 from subgraphs.customer.store import (
     BOOKABLE_STATUSES,
     BookingDoc,
@@ -144,30 +144,20 @@ def booking_requested_event(booking: BookingDoc, event_id: str) -> dict[str, Any
 async def book_seats(
     settings: Settings, identity: Identity, request: BookingRequest, now: datetime | None = None
 ) -> BookingDoc:
-    """Book one seat per passenger on a launch for the caller; the booking is PENDING."""
-    now = now or datetime.now(UTC)
-    seats = len(request.passengers)
-    launch = await LaunchDoc.get(request.launch_id)
-    if launch is None:
-        raise NotFound(f"No launch {request.launch_id} in the catalog.", field="launchId")
-    # Cheap checks first: under a rush most callers are turned away without a transaction.
-    check_bookable(launch, now)
-    check_passengers(request.passengers, launch.launch_date)
-    check_seats_left(launch, seats)
-    status = await vip_status(settings, identity.sub, now)
-    if seats > status.max_seats_per_launch:
-        raise over_cap(status.max_seats_per_launch, 0, seats, status.vip)
-    return await _committer.submit(
-        _Request(identity, request, status.max_seats_per_launch, status.vip, now)
-    )
+    """Book one seat per passenger on a launch for the caller; the booking is PENDING.
+
+    Every rule is checked in the booking's group (see :class:`_GroupCommitter`) on what its
+    transaction reads, so a booking costs the store no read of its own: under a rush the group
+    reads the launch once and turns away, in memory, whoever no longer fits.
+    """
+    return await _committer.submit(_Request(settings, identity, request, now or datetime.now(UTC)))
 
 
 @dataclass(frozen=True, slots=True)
 class _Request:
+    settings: Settings
     identity: Identity
     request: BookingRequest
-    cap: int
-    vip: bool
     now: datetime
 
     @property
@@ -232,9 +222,12 @@ async def _commit_group(
 ) -> None:
     items = [item for item, _ in group]
     try:
+        statuses = await vip_statuses(
+            items[0].settings, {item.identity.sub for item in items}, items[0].now
+        )
         async with mongo_client().start_session() as session:
             outcomes: list[_Outcome] = await session.with_transaction(
-                partial(_book_group, launch_id, items)
+                partial(_book_group, launch_id, items, statuses)
             )
     except Exception as exc:
         for _, future in group:
@@ -251,11 +244,14 @@ async def _commit_group(
 
 
 async def _book_group(
-    launch_id: str, items: list[_Request], session: AsyncClientSession
+    launch_id: str,
+    items: list[_Request],
+    statuses: dict[str, VipStatus],
+    session: AsyncClientSession,
 ) -> list[_Outcome]:
     launch = await LaunchDoc.find_one({"_id": launch_id}, session=session)
     if launch is None:
-        return [NotFound(f"No launch {launch_id} in the catalog.") for _ in items]
+        return [NotFound(f"No launch {launch_id} in the catalog.", field="launchId") for _ in items]
     holds = {
         hold.id: hold.seats
         for hold in await SeatHold.find(
@@ -267,10 +263,12 @@ async def _book_group(
     accepted: list[BookingDoc] = []
     for item in items:
         held = holds.get(item.hold_id, 0)
+        status = statuses[item.identity.sub]
         try:
             check_bookable(launch, item.now)
-            if held + item.seats > item.cap:
-                raise over_cap(item.cap, held, item.seats, item.vip)
+            check_passengers(item.request.passengers, launch.launch_date)
+            if held + item.seats > status.max_seats_per_launch:
+                raise over_cap(status.max_seats_per_launch, held, item.seats, status.vip)
             check_seats_left(launch.model_copy(update={"seats_left": seats_left}), item.seats)
         except AstroError as refused:
             outcomes.append(refused)

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import TypeAlias
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.types import Info
 
 from astro.identity import Identity
@@ -475,9 +474,4 @@ class Mutation:
     )
 
 
-# Clients (and the gateway) send the same few documents over and over.
-schema = SubgraphSchema(
-    query=Query,
-    mutation=Mutation,
-    extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)],
-)
+schema = SubgraphSchema(query=Query, mutation=Mutation)
