@@ -30,6 +30,7 @@ from .config import GatewayConfig
 from .executor import execute_plan
 from .planner import PlanningError, PreparedOperation, QueryPlanner
 from .supergraph import Supergraph, parse_supergraph
+from .tracing import Tracing
 from .transport import SubgraphClient
 
 __all__ = ["Gateway", "create_app", "create_multi_app", "run_gateway", "run_multi_gateway"]
@@ -52,11 +53,23 @@ class _LRU(OrderedDict[Any, Any]):
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
+        self.hits = 0
+        self.misses = 0
 
     def lookup(self, key: Any) -> Any:
         value = self.get(key)
         if value is not None:
             self.move_to_end(key)
+        return value
+
+    def counted_lookup(self, key: Any) -> Any:
+        """:meth:`lookup`, counting hits and misses (``/metrics``)."""
+        value = self.get(key)
+        if value is not None:
+            self.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
         return value
 
     def put(self, key: Any, value: Any) -> None:
@@ -75,10 +88,21 @@ class Gateway:
         self.client = client or SubgraphClient()
         self._documents: _LRU = _LRU(_DOC_CACHE_SIZE)
         self._prepared: _LRU = _LRU(_DOC_CACHE_SIZE)
+        #: OpenTelemetry spans of subgraph fetches (set by the edge when tracing is on).
+        self.tracing: Tracing | None = None
+        #: Whether ``execute`` counts its document-cache lookup (the edge counts its own).
+        self.count_documents_in_execute = True
 
-    def _document(self, query: str) -> tuple[DocumentNode | None, list[dict[str, Any]], int]:
+    def _document(
+        self, query: str, count: bool = True
+    ) -> tuple[DocumentNode | None, list[dict[str, Any]], int]:
+        """The parsed and validated document of ``query`` (cached; ``count``: in the hit and
+        miss counts)."""
         hit: tuple[DocumentNode | None, list[dict[str, Any]], int] | None
-        hit = self._documents.lookup(query)
+        if count:
+            hit = self._documents.counted_lookup(query)
+        else:
+            hit = self._documents.lookup(query)
         if hit is None:
             try:
                 doc = parse(query)
@@ -119,9 +143,10 @@ class Gateway:
         raw_vars = payload.get("variables") or {}
         if not isinstance(raw_vars, dict):
             return 400, {"errors": [_error("Variables must be an object.", "BAD_REQUEST")]}
-        doc, errors, status = self._document(query)
+        doc, errors, status = self._document(query, self.count_documents_in_execute)
         if doc is None:
             return status, {"errors": errors}
+        source = doc
         authz = authorization.apply(query, doc, op_name) if authorization else None
         if authz is not None:
             if authz.rejected:
@@ -135,13 +160,13 @@ class Gateway:
                 msg = "Unknown operation." if op_name else "Must provide operation name."
                 return 400, {"errors": [_error(msg, "GRAPHQL_VALIDATION_FAILED")]}
             prepared = PreparedOperation.from_document(doc, operation)
+            if authz is not None and authz.removed:
+                prepared.restore_removed(source, op_name, authz.removed)
             self._prepared.put(key, prepared)
         if prepared.op_type == "mutation" and not allow_mutations:
             msg = "Mutations cannot be sent with GET."
             return 405, {"errors": [_error(msg, "BAD_REQUEST")]}
-        coercion = get_variable_values(
-            self.api_schema, prepared.operation.variable_definitions or (), raw_vars
-        )
+        coercion = get_variable_values(self.api_schema, prepared.variable_definitions, raw_vars)
         if isinstance(coercion, list):
             return 400, {"errors": [_error(e.message, "BAD_USER_INPUT") for e in coercion]}
         coerced: dict[str, Any] = coercion.coerced
@@ -159,7 +184,9 @@ class Gateway:
                 "errors": [_error(f"Internal error: {exc!r}", "INTERNAL_SERVER_ERROR")],
             }
         try:
-            data, errs = await execute_plan(planned.node, self.client, coerced, headers)
+            data, errs = await execute_plan(
+                planned.node, self.client, coerced, headers, self.tracing
+            )
             out = planned.shape.apply(data, errs)
             if authz is not None:
                 out = authz.complete(out, errs)

@@ -145,6 +145,9 @@ class AuthorizationOutcome:
     rejected: bool
     profile: AuthorizationProfile
     dry_run: bool = False
+    #: Response paths (``"@"`` at list levels) of the fields removed from ``document``: the
+    #: response shape puts their ``null`` back where the query selected them.
+    removed: tuple[tuple[str, ...], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -188,7 +191,10 @@ def _set_null(value: Any, path: tuple[str, ...], i: int) -> None:
     if not isinstance(value, dict):
         return
     if last:
-        value[segment] = None
+        # The response shape already holds the key, in the query's order; an object without it
+        # is of a runtime type that did not select it.
+        if segment in value:
+            value[segment] = None
     else:
         _set_null(value.get(segment), path, i + 1)
 
@@ -288,11 +294,13 @@ class _Run:
         self.fragments = fragments
         self.errors: dict[tuple[str, ...], None] = {}
         self.nulls: dict[tuple[str, ...], None] = {}
+        self.removed: dict[tuple[str, ...], None] = {}
         self.changed = False
 
     def deny(self, error_path: list[Segment], null_path: list[Segment]) -> None:
         self.errors[tuple(s for s, _ in error_path)] = None
         self.nulls[_null_target(null_path)] = None
+        self.removed[tuple(s for s, _ in null_path)] = None
         self.changed = True
 
     def selection_set(
@@ -397,6 +405,7 @@ class _Run:
         sub = self.selection_set(node.selection_set, get_named_type(fdef.type), child_path, False)
         if sub is None:
             self.nulls[_null_target(own)] = None
+            self.removed[tuple(s for s, _ in own)] = None
             self.changed = True
             return None
         if sub is node.selection_set:
@@ -481,6 +490,14 @@ class Authorizer:
         self._field_cache: dict[tuple[str, str, bool], Requirement] = {}
         self._type_cache: dict[tuple[str, str], Requirement] = {}
         self._cache: OrderedDict[Hashable, AuthorizationOutcome] = OrderedDict()
+        #: Decision-cache hits and misses (``/metrics``).
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def cache_size(self) -> int:
+        """How many decisions are cached."""
+        return len(self._cache)
 
     @property
     def enabled(self) -> bool:
@@ -563,7 +580,9 @@ class Authorizer:
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
+            self.hits += 1
             return hit
+        self.misses += 1
         outcome = self._filter(document, operation_name, profile)
         self._cache[key] = outcome
         if len(self._cache) > _CACHE_SIZE:
@@ -596,7 +615,12 @@ class Authorizer:
         if filtered is None or self.mode == "reject":
             return AuthorizationOutcome(document, errors, nulls, True, profile)
         return AuthorizationOutcome(
-            _rebuild(document, operation, filtered), errors, nulls, False, profile
+            _rebuild(document, operation, filtered),
+            errors,
+            nulls,
+            False,
+            profile,
+            removed=tuple(run.removed),
         )
 
 

@@ -91,6 +91,9 @@ class GatewayConfig(BaseSettings):
     # -- observability & console -----------------------------------------------------------------
     metrics: bool = True
     tracing: bool = False
+    tracing_exporter: Literal["otlp", "console", "global"] = "otlp"
+    tracing_service_name: str = "astro-gateway"
+    tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     console: bool | None = None
 
     @classmethod

@@ -36,12 +36,14 @@ from .authorization import Authorization, Authorizer, Policy
 from .config import GatewayConfig
 from .console import console_asset, console_page
 from .limits import Limits, LimitViolation
-from .metrics import Metrics, Tracer
+from .metrics import CacheCounts, Metrics
 from .persisted import PersistedQueries, PersistedQueryError, Safelist
 from .ratelimit import TokenBucket
+from .tracing import RequestSpan, Tracing
 from .transport import SubgraphClient, TransportError
 
 if TYPE_CHECKING:
+    from opentelemetry.trace import TracerProvider
     from redis.asyncio import Redis
 
     from .app import Gateway
@@ -63,7 +65,7 @@ _SUBGRAPH_CODES_PREFIX = "SUBREQUEST_"
 
 
 class InstrumentedClient(SubgraphClient):
-    """The engine's subgraph client with per-subgraph timeouts, metrics and spans."""
+    """The engine's subgraph client with per-subgraph timeouts and metrics."""
 
     def __init__(
         self,
@@ -72,32 +74,32 @@ class InstrumentedClient(SubgraphClient):
         timeout: float,
         timeouts: Mapping[str, float],
         metrics: Metrics,
-        tracer: Tracer,
     ) -> None:
         super().__init__(timeout=max([timeout, *timeouts.values()]))
         self.services = {url: name.lower() for name, url in services.items()}
         self.default_timeout = timeout
         self.timeouts = {k.lower(): v for k, v in timeouts.items()}
         self.metrics = metrics
-        self.tracer = tracer
 
-    async def post(
+    async def request(
         self,
         url: str,
         body: bytes,
         headers: Mapping[str, str] | None = None,
         *,
         dedupe: bool = True,
-    ) -> bytes:
+    ) -> tuple[int, bytes]:
         service = self.services.get(url, "unknown")
         timeout = self.timeouts.get(service, self.default_timeout)
         started = time.perf_counter()
         outcome = "ok"
         try:
-            with self.tracer.span("subgraph.fetch", subgraph=service):
-                return await asyncio.wait_for(
-                    super().post(url, body, headers, dedupe=dedupe), timeout
-                )
+            status, raw = await asyncio.wait_for(
+                super().request(url, body, headers, dedupe=dedupe), timeout
+            )
+            if status >= 400:
+                outcome = "http_error"
+            return status, raw
         except TimeoutError as exc:
             outcome = "timeout"
             raise TransportError(f"no answer within {timeout:g} s") from exc
@@ -158,18 +160,20 @@ class EdgeApp:
         *,
         policies: Mapping[str, Policy] | None = None,
         redis: Redis | None = None,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         config = config.resolved()
         self.gateway = gateway
         self.config = config
         self.metrics = Metrics()
-        self.tracer = Tracer(config.tracing)
+        self.tracing = Tracing.create(config, tracer_provider)
+        gateway.tracing = self.tracing
+        gateway.count_documents_in_execute = False  # the edge looks the document up first
         gateway.client = InstrumentedClient(
             gateway.supergraph.graphs,
             timeout=config.subgraph_timeout_seconds,
             timeouts=config.subgraph_timeouts,
             metrics=self.metrics,
-            tracer=self.tracer,
         )
         self.verifier = TokenVerifier(config)
         self.authorizer = Authorizer(
@@ -222,6 +226,22 @@ class EdgeApp:
         self.cors_origins = frozenset(o.rstrip("/") for o in config.cors_origins or [] if o != "*")
         self._facts_cache: dict[tuple[str, str | None], _OperationFacts | None] = {}
 
+    def _cache_counts(self) -> CacheCounts:
+        """Hits, misses and entries of each cache (plain integers kept by the caches)."""
+        documents = self.gateway._documents
+        planner = self.gateway.planner
+        persisted = self.persisted
+        return {
+            "document": (documents.hits, documents.misses, len(documents)),
+            "plan": (planner.hits, planner.misses, planner.size),
+            "authorization": (
+                self.authorizer.hits,
+                self.authorizer.misses,
+                self.authorizer.cache_size,
+            ),
+            "apq": (persisted.hits, persisted.misses, len(persisted._local)),
+        }
+
     def register_policy(self, name: str, policy: Policy) -> None:
         """Decide ``@policy`` name ``name`` with ``policy(principal_or_None) -> bool``."""
         self.authorizer.register(name, policy)
@@ -254,7 +274,7 @@ class EdgeApp:
             await self._readyz(send, extra)
         elif path == "/metrics" and self.config.metrics:
             gauges = {"astro_gateway_apq_store_size": float(len(self.persisted._local))}
-            body = self.metrics.render(gauges)
+            body = self.metrics.render(gauges, self._cache_counts())
             await _respond(send, 200, body, b"text/plain; version=0.0.4; charset=utf-8", extra)
         elif path.startswith("/console/") and self.config.console:
             asset = console_asset(path.removeprefix("/console/"))
@@ -272,6 +292,8 @@ class EdgeApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.gateway.client.aclose()
+                if self.tracing is not None:
+                    self.tracing.shutdown()
                 if self.redis is not None:
                     try:
                         await self.redis.aclose()
@@ -364,16 +386,21 @@ class EdgeApp:
         started = time.perf_counter()
         status = 500
         body: dict[str, Any] = {}
-        with self.tracer.span("graphql.request", request_id=request_id):
-            try:
-                status, body = await self._handle(scope, receive, headers, request_id)
-            except _Reply as reply:
-                status, body = reply.status, {"errors": reply.errors}
-                extra = [*extra, *reply.headers]
-            except Exception:
-                log.exception("request %s failed", request_id)
-                status = 500
-                body = {"errors": [_error("Internal server error.", "INTERNAL_SERVER_ERROR")]}
+        tracing = self.tracing
+        span = None if tracing is None else tracing.start_request(headers, method, request_id)
+        try:
+            status, body = await self._handle(scope, receive, headers, request_id, span)
+        except _Reply as reply:
+            status, body = reply.status, {"errors": reply.errors}
+            extra = [*extra, *reply.headers]
+        except Exception:
+            log.exception("request %s failed", request_id)
+            status = 500
+            body = {"errors": [_error("Internal server error.", "INTERNAL_SERVER_ERROR")]}
+        finally:
+            if span is not None:
+                assert tracing is not None
+                tracing.end_request(span, status, body)
         body = self._finish(body, request_id)
         self.metrics.requests.inc(status=str(status))
         self.metrics.latency.observe(time.perf_counter() - started)
@@ -517,7 +544,12 @@ class EdgeApp:
         return facts
 
     async def _handle(
-        self, scope: Scope, receive: Receive, headers: dict[bytes, bytes], request_id: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        headers: dict[bytes, bytes],
+        request_id: str,
+        span: RequestSpan | None = None,
     ) -> tuple[int, dict[str, Any]]:
         method = scope.get("method", "GET")
         self._check_csrf(method, headers)
@@ -553,6 +585,15 @@ class EdgeApp:
             raise _Reply(400, [_error(exc.message, exc.code)]) from None
 
         document, _errors, _status = self.gateway._document(query)
+        facts = None
+        if document is not None and isinstance(op_name, str | None):
+            facts = self._facts(query, document, op_name)
+        if span is not None:
+            span.describe(
+                query,
+                op_name if isinstance(op_name, str) else None,
+                facts.op_type if facts is not None else None,
+            )
         if self.safelist is not None and not self.safelist.allows(query, document):
             raise _Reply(
                 400,
@@ -563,28 +604,26 @@ class EdgeApp:
                     )
                 ],
             )
-        if document is not None and isinstance(op_name, str | None):
-            facts = self._facts(query, document, op_name)
-            if facts is not None:
-                if facts.introspection and not self.config.introspection:
-                    raise _Reply(
-                        400,
-                        [
-                            _error(
-                                "GraphQL introspection is not allowed here.",
-                                "INTROSPECTION_DISABLED",
-                            )
-                        ],
-                    )
-                variables = payload.get("variables")
-                try:
-                    self.limits.check(
-                        query, document, op_name, variables if isinstance(variables, dict) else None
-                    )
-                except LimitViolation as exc:
-                    raise _Reply(400, [_error(exc.message, exc.code)]) from None
-                if self.config.rate_limit and facts.root_fields & self.login_fields:
-                    await self._rate_limit(self.login_buckets, f"ip:{ip}")
+        if facts is not None and document is not None:
+            if facts.introspection and not self.config.introspection:
+                raise _Reply(
+                    400,
+                    [
+                        _error(
+                            "GraphQL introspection is not allowed here.",
+                            "INTROSPECTION_DISABLED",
+                        )
+                    ],
+                )
+            variables = payload.get("variables")
+            try:
+                self.limits.check(
+                    query, document, op_name, variables if isinstance(variables, dict) else None
+                )
+            except LimitViolation as exc:
+                raise _Reply(400, [_error(exc.message, exc.code)]) from None
+            if self.config.rate_limit and facts.root_fields & self.login_fields:
+                await self._rate_limit(self.login_buckets, f"ip:{ip}")
 
         forward: dict[str, str] = {"x-request-id": request_id}
         for name in self.propagate:
@@ -622,9 +661,13 @@ def create_edge_app(
     *,
     policies: Mapping[str, Policy] | None = None,
     redis: Redis | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> EdgeApp:
-    """The ASGI app serving ``gateway`` behind the edge configured by ``config``."""
-    return EdgeApp(gateway, config, policies=policies, redis=redis)
+    """The ASGI app serving ``gateway`` behind the edge configured by ``config``.
+
+    ``tracer_provider``: the OpenTelemetry provider of the spans (when tracing is on) instead
+    of the one ``ASTRO_GATEWAY_TRACING_EXPORTER`` sets up."""
+    return EdgeApp(gateway, config, policies=policies, redis=redis, tracer_provider=tracer_provider)
 
 
 # Principal is part of the public surface of policies.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -19,6 +19,9 @@ from .plan import (
     Sequence,
 )
 from .transport import SubgraphClient, TransportError
+
+if TYPE_CHECKING:
+    from .tracing import Tracing
 
 __all__ = ["execute_plan"]
 
@@ -157,17 +160,19 @@ def _build_value(v: Any, sel: ReprSelection) -> Any:
 
 
 class _Run:
-    __slots__ = ("client", "data", "errors", "headers", "variables")
+    __slots__ = ("client", "data", "errors", "headers", "tracing", "variables")
 
     def __init__(
         self,
         client: SubgraphClient,
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None,
+        tracing: Tracing | None = None,
     ) -> None:
         self.client = client
         self.variables = variables
         self.headers = headers
+        self.tracing = tracing
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
 
@@ -186,10 +191,19 @@ class _Run:
             if branch is not None:
                 await self.run(branch)
 
-    async def call(self, fetch: Fetch, variables: dict[str, Any]) -> dict[str, Any] | None:
+    async def call(
+        self, fetch: Fetch, variables: dict[str, Any], representations: int | None = None
+    ) -> dict[str, Any] | None:
         body = orjson.dumps({"query": fetch.operation, "variables": variables})
         try:
-            raw = await self.client.post(fetch.url, body, self.headers, dedupe=not fetch.mutation)
+            if self.tracing is None:
+                _, raw = await self.client.request(
+                    fetch.url, body, self.headers, dedupe=not fetch.mutation
+                )
+            else:
+                _, raw = await self.tracing.fetch(
+                    self.client, fetch, body, self.headers, representations
+                )
         except (TransportError, OSError) as exc:
             self.errors.append(
                 {
@@ -260,7 +274,7 @@ class _Run:
             return
         variables = self.variables_for(fetch)
         variables["representations"] = reps
-        result = await self.call(fetch, variables)
+        result = await self.call(fetch, variables, len(reps))
         if result is None:
             return
         data = result.get("data")
@@ -315,9 +329,12 @@ async def execute_plan(
     client: SubgraphClient,
     variables: Mapping[str, Any],
     headers: Mapping[str, str] | None = None,
+    tracing: Tracing | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Execute a plan; returns the merged (unshaped) data and the errors met."""
-    run = _Run(client, variables, headers)
+    """Execute a plan; returns the merged (unshaped) data and the errors met.
+
+    With ``tracing``, each fetch runs in a span (a child of the current one)."""
+    run = _Run(client, variables, headers, tracing)
     if node is not None:
         await run.run(node)
     return run.data, run.errors

@@ -1,7 +1,8 @@
-"""Prometheus metrics in the text exposition format (no dependency), and optional tracing.
+"""Prometheus metrics in the text exposition format (no dependency).
 
-``Metrics.render()`` is what ``GET /metrics`` serves. Tracing uses OpenTelemetry when it is
-installed and enabled (``ASTRO_GATEWAY_TRACING=true``); otherwise spans cost nothing.
+``Metrics.render()`` is what ``GET /metrics`` serves. Request, error and fetch figures are
+counted per request; cache hits and misses are plain integers kept by the caches themselves
+(read only when ``/metrics`` is scraped). Tracing is ``gateway/tracing.py``.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 import bisect
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
 
-__all__ = ["Metrics", "Tracer"]
+__all__ = ["CacheCounts", "Metrics"]
 
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 Labels = tuple[tuple[str, str], ...]
+
+#: cache name → (hits, misses, entries)
+CacheCounts = Mapping[str, tuple[int, int, int]]
 
 
 def _labels(labels: Labels) -> str:
@@ -94,9 +96,6 @@ class Metrics:
         self.fetch_latency = _Histogram(
             "astro_gateway_subgraph_fetch_duration_seconds", "Subgraph fetch latency."
         )
-        self.cache = _Counter(
-            "astro_gateway_cache_total", "Cache lookups by cache and result (hit/miss)."
-        )
         self.rate_limited = _Counter(
             "astro_gateway_rate_limited_total", "Requests refused by the rate limiter."
         )
@@ -106,7 +105,9 @@ class Metrics:
         )
         self.started = time.time()
 
-    def render(self, gauges: Mapping[str, float] | None = None) -> bytes:
+    def render(
+        self, gauges: Mapping[str, float] | None = None, caches: CacheCounts | None = None
+    ) -> bytes:
         lines: list[str] = []
         for metric in (
             self.requests,
@@ -114,11 +115,20 @@ class Metrics:
             self.latency,
             self.fetches,
             self.fetch_latency,
-            self.cache,
             self.rate_limited,
             self.unauthorized,
         ):
             lines.extend(metric.render())
+        if caches:
+            for name, index, kind, help_text in (
+                ("astro_gateway_cache_hits_total", 0, "counter", "Cache hits by cache."),
+                ("astro_gateway_cache_misses_total", 1, "counter", "Cache misses by cache."),
+                ("astro_gateway_cache_entries", 2, "gauge", "Entries held by each cache."),
+            ):
+                lines.append(f"# HELP {name} {help_text}")
+                lines.append(f"# TYPE {name} {kind}")
+                for cache, counts in sorted(caches.items()):
+                    lines.append(f"{name}{_labels((('cache', cache),))} {counts[index]}")
         lines.append("# HELP astro_gateway_start_time_seconds Start time of the process.")
         lines.append("# TYPE astro_gateway_start_time_seconds gauge")
         lines.append(f"astro_gateway_start_time_seconds {self.started:.3f}")
@@ -126,28 +136,3 @@ class Metrics:
             lines.append(f"# TYPE {name} gauge")
             lines.append(f"{name} {value:g}")
         return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-class Tracer:
-    """OpenTelemetry spans when enabled and installed; a no-op otherwise."""
-
-    def __init__(self, enabled: bool) -> None:
-        self._tracer: Any = None
-        if enabled:
-            try:
-                from opentelemetry import trace
-            except ImportError:  # optional dependency
-                return
-            self._tracer = trace.get_tracer("astro.gateway")
-
-    @property
-    def enabled(self) -> bool:
-        return self._tracer is not None
-
-    @contextmanager
-    def span(self, name: str, **attributes: Any) -> Iterator[None]:
-        if self._tracer is None:
-            yield
-            return
-        with self._tracer.start_as_current_span(name, attributes=attributes):
-            yield

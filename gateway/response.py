@@ -7,12 +7,13 @@ and allowed enum values. Applying it is a single walk with spec null propagation
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLEnumType, GraphQLSchema
 
 from .planner.fetches import Registry
-from .planner.normalize import SelSet
+from .planner.normalize import FNode, SelSet
 
 __all__ = ["ResponseShape", "compile_shape"]
 
@@ -91,10 +92,68 @@ class _Object:
         self.fast_fallback: tuple[_FastField, ...] = ()
 
 
-def _compile(sel: SelSet, reg: Registry | None, api: GraphQLSchema) -> _Object:
+class _Removed:
+    """Response keys removed by field authorization, as a tree (list levels left out)."""
+
+    __slots__ = ("children", "here")
+
+    def __init__(self) -> None:
+        self.here = False
+        self.children: dict[str, _Removed] = {}
+
+    @classmethod
+    def tree(cls, paths: Iterable[tuple[str, ...]]) -> dict[str, _Removed]:
+        root: dict[str, _Removed] = {}
+        for path in paths:
+            level = root
+            node = None
+            for key in path:
+                if key == "@":
+                    continue
+                node = level.get(key)
+                if node is None:
+                    node = level[key] = cls()
+                level = node.children
+            if node is not None:
+                node.here = True
+        return root
+
+
+def _restored(
+    t: str, compiled: list[_Field], original: list[FNode] | None, removed: dict[str, _Removed]
+) -> list[_Field]:
+    """``compiled`` in the order of ``original`` (the fields selected before authorization),
+    with a ``null`` leaf for each removed one: a nullable leaf whose data key is ``None`` is
+    always ``null`` and costs the shaping nothing more."""
+    if original is None:
+        return compiled
+    by_key = {f.key: f for f in compiled}
+    out: list[_Field] = []
+    for of in original:
+        f = by_key.pop(of.key, None)
+        if f is not None:
+            out.append(f)
+        else:
+            node = removed.get(of.key)
+            if node is not None and node.here:
+                out.append(_Field(of.key, None, False, (False, None), None, None, f"{t}.{of.name}"))
+    out.extend(by_key.values())
+    return out
+
+
+def _compile(
+    sel: SelSet,
+    reg: Registry | None,
+    api: GraphQLSchema,
+    original: SelSet | None = None,
+    removed: dict[str, _Removed] | None = None,
+) -> _Object:
     obj = _Object(sel.type_name, sel.abstract)
     for t, fields in sel.by_type.items():
         compiled: list[_Field] = []
+        before: dict[str, FNode] = {}
+        if original is not None and removed:
+            before = {f.key: f for f in original.by_type.get(t, ())}
         for f in fields:
             if f.name == "__typename":
                 compiled.append(_Field(f.key, None, True, (True, None), None, None, ""))
@@ -106,11 +165,18 @@ def _compile(sel: SelSet, reg: Registry | None, api: GraphQLSchema) -> _Object:
             sub = None
             if f.sub is not None:
                 child = reg.children.get(dk) if reg is not None and dk is not None else None
-                sub = _compile(f.sub, child, api)
+                node = removed.get(f.key) if removed else None
+                prior = before.get(f.key) if node is not None and node.children else None
+                if node is not None and prior is not None and prior.sub is not None:
+                    sub = _compile(f.sub, child, api, prior.sub, node.children)
+                else:
+                    sub = _compile(f.sub, child, api)
             named = api.type_map.get(f.named_type)
             enum = frozenset(named.values) if isinstance(named, GraphQLEnumType) else None
             label = f"{t}.{f.name}"
             compiled.append(_Field(f.key, dk, False, _type_shape(f.type_str), sub, enum, label))
+        if original is not None and removed:
+            compiled = _restored(t, compiled, original.by_type.get(t), removed)
         obj.by_type[t] = tuple(compiled)
     obj.fallback = obj.by_type.get(sel.type_name, ())
     obj.fast = {
@@ -300,6 +366,17 @@ class ResponseShape:
         return None if r is _INVALID else r
 
 
-def compile_shape(sel: SelSet, reg: Registry, api_schema: GraphQLSchema) -> ResponseShape:
-    """Compile the response shape of a normalized operation once its data keys are known."""
-    return ResponseShape(_compile(sel, reg, api_schema))
+def compile_shape(
+    sel: SelSet,
+    reg: Registry,
+    api_schema: GraphQLSchema,
+    original: SelSet | None = None,
+    removed: Iterable[tuple[str, ...]] = (),
+) -> ResponseShape:
+    """Compile the response shape of a normalized operation once its data keys are known.
+
+    ``original`` is the operation before field authorization removed the fields at the
+    response paths ``removed``: their ``null`` comes where ``original`` selected them."""
+    if original is None:
+        return ResponseShape(_compile(sel, reg, api_schema))
+    return ResponseShape(_compile(sel, reg, api_schema, original, _Removed.tree(removed)))

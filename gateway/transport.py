@@ -125,7 +125,7 @@ class SubgraphClient:
         self.timeout = timeout
         self._pools: dict[tuple[str, int], _Pool] = {}
         self._inflight: dict[
-            tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[bytes]
+            tuple[str, bytes, tuple[tuple[str, str], ...]], asyncio.Future[tuple[int, bytes]]
         ] = {}
         self._targets: dict[str, tuple[_Pool, bytes]] = {}
 
@@ -159,6 +159,17 @@ class SubgraphClient:
         With `dedupe`, an identical request already in flight is shared instead of sent
         again; never use it for mutations.
         """
+        return (await self.request(url, body, headers, dedupe=dedupe))[1]
+
+    async def request(
+        self,
+        url: str,
+        body: bytes,
+        headers: Mapping[str, str] | None = None,
+        *,
+        dedupe: bool = True,
+    ) -> tuple[int, bytes]:
+        """Like :meth:`post`, with the HTTP status of the answer: ``(status, body)``."""
         hdrs = tuple(sorted(headers.items())) if headers else ()
         if not dedupe:
             return await self._post(url, body, hdrs)
@@ -166,7 +177,7 @@ class SubgraphClient:
         pending = self._inflight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        fut: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[tuple[int, bytes]] = asyncio.get_running_loop().create_future()
         self._inflight[key] = fut
         try:
             result = await self._post(url, body, hdrs)
@@ -180,7 +191,9 @@ class SubgraphClient:
         finally:
             del self._inflight[key]
 
-    async def _post(self, url: str, body: bytes, headers: tuple[tuple[str, str], ...]) -> bytes:
+    async def _post(
+        self, url: str, body: bytes, headers: tuple[tuple[str, str], ...]
+    ) -> tuple[int, bytes]:
         pool, head = self._target(url)
         extra = "".join(f"{k}: {v}\r\n" for k, v in headers).encode("latin-1")
         payload = b"".join(
@@ -203,7 +216,7 @@ class SubgraphClient:
                 except OSError as exc:
                     raise TransportError(f"cannot connect to {url}: {exc}") from exc
             try:
-                _status, data = await asyncio.wait_for(conn.request(payload), self.timeout)
+                status, data = await asyncio.wait_for(conn.request(payload), self.timeout)
             except TransportError:
                 conn.close()
                 if reused and attempt == 0:
@@ -216,7 +229,7 @@ class SubgraphClient:
                 conn.close()
                 raise
             pool.release(conn)
-            return data
+            return status, data
         raise TransportError(f"cannot reach {url}")
 
     async def aclose(self) -> None:

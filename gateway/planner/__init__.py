@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,8 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLSchema,
     OperationDefinitionNode,
+    VariableDefinitionNode,
+    get_operation_ast,
     print_ast,
 )
 
@@ -34,6 +36,10 @@ class PreparedOperation:
     op_type: str
     var_types: dict[str, str]
     condition_vars: list[str]
+    #: The variables to coerce (the operation's own, or the unfiltered operation's).
+    variable_definitions: tuple[VariableDefinitionNode, ...] = ()
+    #: Set when field authorization removed fields: what the query selected before.
+    restore: Restore | None = None
 
     @classmethod
     def from_document(
@@ -54,7 +60,36 @@ class PreparedOperation:
             op_type=operation.operation.value,
             var_types=var_types,
             condition_vars=condition_variables(operation, fragments.values()),
+            variable_definitions=tuple(operation.variable_definitions or ()),
         )
+
+    def restore_removed(
+        self,
+        source: DocumentNode,
+        operation_name: str | None,
+        removed: Iterable[tuple[str, ...]],
+    ) -> None:
+        """Put the ``null`` of the fields at ``removed`` (response paths) back in the response
+        where the unfiltered ``source`` selected them (planned per value of the conditions of
+        ``source``, whose variables are coerced)."""
+        original = get_operation_ast(source, operation_name)
+        if original is None:
+            return
+        fragments = {
+            d.name.value: d for d in source.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.restore = Restore(original, fragments, tuple(removed))
+        self.condition_vars = condition_variables(original, fragments.values())
+        self.variable_definitions = tuple(original.variable_definitions or ())
+
+
+@dataclass(frozen=True, slots=True)
+class Restore:
+    """An operation before field authorization removed the fields at ``removed``."""
+
+    operation: OperationDefinitionNode
+    fragments: dict[str, FragmentDefinitionNode]
+    removed: tuple[tuple[str, ...], ...]
 
 
 @dataclass(slots=True)
@@ -73,6 +108,14 @@ class QueryPlanner:
         self._size = size
         self._cache: OrderedDict[tuple[Any, ...], PlannedOperation] = OrderedDict()
         self._fieldsets: dict[tuple[str, str], SelSet] = {}
+        #: Plan-cache hits and misses (``/metrics``).
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def size(self) -> int:
+        """How many plans are cached."""
+        return len(self._cache)
 
     def plan(
         self, key: Any, prepared: PreparedOperation, variables: Mapping[str, Any]
@@ -82,7 +125,9 @@ class QueryPlanner:
         hit = self._cache.get(cache_key)
         if hit is not None:
             self._cache.move_to_end(cache_key)
+            self.hits += 1
             return hit
+        self.misses += 1
         planned = self._plan(prepared, variables)
         self._cache[cache_key] = planned
         if len(self._cache) > self._size:
@@ -104,4 +149,11 @@ class QueryPlanner:
         node, count, reg = build_plan(
             sg, sel, prepared.op_type, prepared.var_types, self._fieldsets
         )
-        return PlannedOperation(node, count, compile_shape(sel, reg, self.api_schema))
+        restore = prepared.restore
+        if restore is None:
+            return PlannedOperation(node, count, compile_shape(sel, reg, self.api_schema))
+        original = normalize_operation(
+            sg.schema, restore.operation, restore.fragments, variables, root
+        )
+        shape = compile_shape(sel, reg, self.api_schema, original, restore.removed)
+        return PlannedOperation(node, count, shape)

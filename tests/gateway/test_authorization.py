@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -195,3 +196,77 @@ async def test_dry_run_mode_only_reports(vault: tuple[str, CountingGraphQL]) -> 
 async def test_mutation_fields_without_directives_stay_open(url: str) -> None:
     body = await post(url, 'mutation { login(email: "a@b.c") }')
     assert body == {"data": {"login": "token-for-a@b.c"}}
+
+
+# -- the null of a removed field comes where the query selected it --------------------------------
+
+
+async def post_raw(url: str, query: str, token: str | None = None, **body: Any) -> dict[str, Any]:
+    """The response parsed by ``json.loads`` (dicts keep the order of the keys on the wire)."""
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(url, json={"query": query, **body}, headers=headers)
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = json.loads(response.content)
+    return result
+
+
+async def test_a_removed_root_field_keeps_its_place(url: str) -> None:
+    body = await post_raw(url, "{ me hello secretById(id: 1) }")
+    assert list(body["data"].keys()) == ["me", "hello", "secretById"]
+    assert body["data"] == {"me": None, "hello": "world", "secretById": None}
+    assert sorted(error_paths(body)) == [["me"], ["secretById"]]
+
+
+async def test_removed_fields_keep_their_place_in_list_items_and_under_aliases(url: str) -> None:
+    query = "{ accounts { iban owner note id bank: iban memo: note who: owner } hello }"
+    body = await post_raw(url, query, hs256(["treasurer"]))  # iban, but no policy for note
+    data = body["data"]
+    assert list(data.keys()) == ["accounts", "hello"]
+    account = data["accounts"][0]
+    assert list(account.keys()) == ["iban", "owner", "note", "id", "bank", "memo", "who"]
+    assert account == {
+        "iban": "DE00",
+        "owner": "Ada",
+        "note": None,
+        "id": "a1",
+        "bank": "DE00",
+        "memo": None,
+        "who": "Ada",
+    }
+    assert sorted(error_paths(body)) == [["accounts", "@", "memo"], ["accounts", "@", "note"]]
+    visitor = (await post_raw(url, "{ accounts { iban owner note } }"))["data"]
+    assert list(visitor["accounts"][0].keys()) == ["iban", "owner", "note"]
+    assert visitor["accounts"][0] == {"iban": None, "owner": "Ada", "note": None}
+
+
+async def test_removed_fields_keep_their_place_through_fragments(url: str) -> None:
+    query = """
+      query Q { hello ...Top accounts { ... on Account { note } ...Money id } }
+      fragment Top on Query { me }
+      fragment Money on Account { balance owner iban }
+    """
+    auditor = await post_raw(url, query, hs256(["auditor"]), operationName="Q")
+    assert list(auditor["data"].keys()) == ["hello", "me", "accounts"]
+    account = auditor["data"]["accounts"][0]
+    assert list(account.keys()) == ["note", "balance", "owner", "iban", "id"]
+    assert account == {"note": None, "balance": 100, "owner": "Ada", "iban": None, "id": "a1"}
+
+
+async def test_a_field_left_without_selection_keeps_its_place(url: str) -> None:
+    body = await post_raw(url, "{ items { ... on Secret { code } } hello }")
+    assert list(body["data"].keys()) == ["items", "hello"]
+    assert body["data"] == {"items": None, "hello": "world"}
+
+
+async def test_skipped_removed_fields_stay_out_and_included_ones_keep_their_place(
+    url: str,
+) -> None:
+    query = "query Q($x: Boolean!) { me @include(if: $x) hello }"
+    shown = await post_raw(url, query, variables={"x": True})
+    assert list(shown["data"].keys()) == ["me", "hello"]
+    assert shown["data"] == {"me": None, "hello": "world"}
+    skipped = await post_raw(url, query, variables={"x": False})
+    assert skipped["data"] == {"hello": "world"}
+    again = await post_raw(url, query, variables={"x": True})  # plans per condition value
+    assert list(again["data"].keys()) == ["me", "hello"]

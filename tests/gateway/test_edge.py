@@ -272,6 +272,57 @@ async def test_healthz_readyz_and_metrics(dev: str) -> None:
     assert "astro_gateway_request_duration_seconds_bucket" in metrics
 
 
+def samples(text: str) -> dict[str, float]:
+    """The samples of a Prometheus text exposition, by name with labels."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out
+
+
+async def test_metrics_count_cache_hits_and_misses(vault: tuple[str, CountingGraphQL]) -> None:
+    async with edge_gateway(vault[0], edge_config()) as gateway_url:
+        base = gateway_url.removesuffix("/graphql")
+        for _ in range(2):  # a miss, then a hit: document, plan, authorization decision
+            ok = await request("POST", gateway_url, json={"query": "{ hello }"})
+            assert ok.json() == {"data": {"hello": "world"}}
+        query = "query Two { hello }"
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        apq = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+        unknown = await request("POST", gateway_url, json={"extensions": apq})
+        assert unknown.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        await request("POST", gateway_url, json={"query": query, "extensions": apq})
+        known = await request("POST", gateway_url, json={"extensions": apq})
+        assert known.json() == {"data": {"hello": "world"}}
+        await request("POST", gateway_url, json={"query": "{ hello(x: 1) }"})  # invalid: a miss
+        text = (await request("GET", base + "/metrics")).text
+    got = samples(text)
+    assert "# TYPE astro_gateway_cache_hits_total counter" in text
+    assert "# TYPE astro_gateway_cache_entries gauge" in text
+
+    def hits(cache: str) -> tuple[float, float]:
+        return (
+            got[f'astro_gateway_cache_hits_total{{cache="{cache}"}}'],
+            got[f'astro_gateway_cache_misses_total{{cache="{cache}"}}'],
+        )
+
+    assert hits("document") == (2, 3)  # { hello } twice, Two twice, the invalid one
+    assert hits("plan") == (2, 2)
+    assert hits("authorization") == (2, 2)
+    assert hits("apq") == (1, 1)
+    assert got['astro_gateway_cache_entries{cache="document"}'] == 3
+    assert got['astro_gateway_cache_entries{cache="plan"}'] == 2
+    assert got['astro_gateway_cache_entries{cache="apq"}'] == 1
+    assert got['astro_gateway_requests_total{status="200"}'] == 5
+    assert got['astro_gateway_requests_total{status="400"}'] == 1
+    assert got['astro_gateway_graphql_errors_total{code="PERSISTED_QUERY_NOT_FOUND"}'] == 1
+    assert got['astro_gateway_graphql_errors_total{code="GRAPHQL_VALIDATION_FAILED"}'] == 1
+    assert got['astro_gateway_subgraph_fetches_total{outcome="ok",subgraph="vault"}'] == 4
+    assert got["astro_gateway_request_duration_seconds_count"] == 6
+
+
 async def test_readyz_reports_an_unreachable_subgraph() -> None:
     sdl = vault_supergraph("http://127.0.0.1:9/graphql", CountingGraphQL().sdl)
     async with edge_gateway(sdl, edge_config()) as gateway_url:
