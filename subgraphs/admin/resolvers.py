@@ -284,11 +284,20 @@ async def open_queue(settings: Settings) -> ArqRedis | None:
 
 
 async def request_relay(queue: ArqRedis | None, settings: Settings) -> None:
-    """Ask a worker to publish the outbox now; best effort, the relay cron catches up anyway."""
+    """Ask a worker to publish the outbox now; best effort, the relay cron catches up anyway.
+
+    At most one relay is queued or running (its job id): under a rush of ledger writes one run
+    publishes them all instead of one run each; an event committed while a relay runs goes out
+    with the next request or the cron's next tick.
+    """
     if queue is None:
         return
     try:
-        await queue.enqueue_job(RELAY_JOB, _queue_name=settings.queue_name)
+        await queue.enqueue_job(
+            RELAY_JOB,
+            _job_id=f"{RELAY_JOB}:{settings.queue_name}",
+            _queue_name=settings.queue_name,
+        )
     except Exception:  # the event is committed; a failed nudge only delays it by a second
         log.warning(
             "could not enqueue %s; the cron relay will publish it", RELAY_JOB, exc_info=True

@@ -18,16 +18,20 @@ from subgraphs.customer.booking import BOOKING_REQUESTED
 from subgraphs.customer.cancellation import CANCEL_REQUESTED, give_seats_back, release_hold
 from subgraphs.customer.store import (
     ACTIVE_BOOKING_STATUSES,
+    APPLY_WITHIN_SECONDS,
     AppliedBookingEvent,
     BookingDoc,
     BookingStatus,
     OutboxEntry,
     in_transaction,
-    mongo_client,
 )
 
 RELAY_BATCH = 100
 REDRIVE_AFTER = timedelta(seconds=15)
+# How long marking outbox entries may retry its transaction: a relay or redrive cron held up by a
+# killed worker's transaction gives up (the next tick tries again) instead of piling up with
+# the ticks after it and taking the worker's job slots from the ledger's answers.
+MARK_WITHIN_SECONDS = 10.0
 
 
 def job_id(entry: OutboxEntry) -> str:
@@ -59,7 +63,8 @@ async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
                     _update_outbox,
                     {"_id": {"$in": [entry.id for entry in entries]}},
                     {"$set": {"published_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
-                )
+                ),
+                within=MARK_WITHIN_SECONDS,
             )
         published += len(entries)
         if len(entries) < RELAY_BATCH:
@@ -74,7 +79,8 @@ async def redrive_unanswered(now: datetime, after: timedelta = REDRIVE_AFTER) ->
             _update_outbox,
             {"acknowledged_at": None, "published_at": {"$ne": None, "$lt": now - after}},
             {"$set": {"published_at": None}},
-        )
+        ),
+        within=MARK_WITHIN_SECONDS,
     )
 
 
@@ -124,17 +130,18 @@ BookingOutcome = Literal[
 ]
 
 
-async def apply_booking_change(raw: dict[str, Any]) -> tuple[BookingOutcome, str | None]:
+async def apply_booking_change(
+    raw: dict[str, Any], *, within: float = APPLY_WITHIN_SECONDS
+) -> tuple[BookingOutcome, str | None]:
     """Apply one ledger event to its booking; the outcome and the booking's launch when seats
-    came back. A malformed event raises ``pydantic.ValidationError``."""
+    came back. A malformed event raises ``pydantic.ValidationError``; a transaction that cannot
+    commit ``within`` seconds (say a killed worker's transaction still holds the booking)
+    raises ``PyMongoError``, and applying the event again later is safe."""
     event = BookingEvent.model_validate({"event": raw}).event
-    apply = partial(_apply, event)
     try:
-        async with mongo_client().start_session() as session:
-            result: tuple[BookingOutcome, str | None] = await session.with_transaction(apply)
+        return await in_transaction(partial(_apply, event), within=within)
     except DuplicateKeyError:
         return "duplicate", None  # a concurrent delivery of the same event committed first
-    return result
 
 
 async def _apply(

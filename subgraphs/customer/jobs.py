@@ -34,6 +34,7 @@ from subgraphs.customer.store import (
     apply_launch_change,
     init_store,
 )
+from subgraphs.customer.vip_announcements import announce_to_vips
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +85,16 @@ async def apply_launch_event(ctx: dict[str, Any], event: dict[str, Any]) -> Appl
     ``duplicate`` (already applied). A malformed event raises ``pydantic.ValidationError``.
     """
     parsed = LaunchEvent.model_validate(event)
-    outcome = await apply_launch_change(parsed.event_id, parsed.topic, parsed.launch.to_document())
+    try:
+        outcome = await apply_launch_change(
+            parsed.event_id, parsed.topic, parsed.launch.to_document()
+        )
+    except PyMongoError as exc:
+        raise Retry(defer=_retry_delay(ctx)) from exc  # arq drops a job that raises
     # Whatever the outcome: a retry after a failed invalidation must still retire stale pages.
     await invalidate_catalog(_redis(ctx), _settings(ctx))
+    if parsed.topic == "launch.scheduled":  # whatever the outcome too: announcing is idempotent
+        await announce_to_vips(_redis(ctx), _settings(ctx), event)
     log.info(
         "launch event %s (%s, launch %s v%d): %s",
         parsed.event_id,
@@ -119,7 +127,7 @@ async def apply_booking_event(ctx: dict[str, Any], event: dict[str, Any]) -> Boo
         outcome, released_on = await apply_booking_change(event)
     except PyMongoError as exc:
         # arq drops a job that raises; a store hiccup must not lose the ledger's answer.
-        raise Retry(defer=min(2 ** ctx.get("job_try", 1), 30)) from exc
+        raise Retry(defer=_retry_delay(ctx)) from exc
     if released_on is not None:
         await invalidate_catalog(_redis(ctx), _settings(ctx))
     log.info(
@@ -130,6 +138,11 @@ async def apply_booking_event(ctx: dict[str, Any], event: dict[str, Any]) -> Boo
         outcome,
     )
     return outcome
+
+
+def _retry_delay(ctx: dict[str, Any]) -> int:
+    """Seconds before the next try of a job whose store failed: 2, 4, 8, 16, then 30."""
+    return min(int(2 ** int(ctx.get("job_try", 1))), 30)
 
 
 def _settings(ctx: dict[str, Any]) -> Settings:

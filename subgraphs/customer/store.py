@@ -16,6 +16,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any, Literal, TypeVar
 
+import pymongo
 from beanie import Document, SortDirection, init_beanie
 from beanie.odm.custom_types.decimal import DecimalAnnotation
 from beanie.odm.utils.encoder import Encoder
@@ -283,22 +284,42 @@ async def ensure_indexes(database: AsyncDatabase[MongoDoc]) -> None:
     await database[OutboxEntry.Settings.name].create_indexes(OUTBOX_INDEXES)
 
 
+# How long applying one event from the other store may retry its transaction (write conflicts,
+# e.g. with a killed worker's transaction until it is reaped) before its job gives up, to be retried
+# by arq later: well under the worker's job timeout, which arq counts as a failure, not a retry.
+APPLY_WITHIN_SECONDS = 20.0
+
+
 def mongo_client() -> AsyncMongoClient[MongoDoc]:
     """The client the documents are bound to (for sessions and transactions)."""
     return LaunchDoc.get_pymongo_collection().database.client
 
 
-async def in_transaction(work: Callable[[AsyncClientSession], Awaitable[_T]]) -> _T:
-    """``work(session)`` in a transaction, retried on transient errors.
+async def in_transaction(
+    work: Callable[[AsyncClientSession], Awaitable[_T]], *, within: float | None = None
+) -> _T:
+    """``work(session)`` in a transaction, retried with backoff on transient errors (write
+    conflicts), for at most ``within`` seconds when given (else pymongo's 120 s).
 
     Writes to documents that transactions also write go through here even when they are single
     statements: on SecantusDB a plain write to a document held by the open transaction of a
     killed process waits without end, while a transactional one conflicts, retries, and gets
     through once the orphan is reaped (after 60 s idle, like mongod's lifetime limit).
+
+    ``within`` is one budget (pymongo's client-side operation timeout) for every statement, the
+    commit and the retries: past it the transaction is aborted and
+    :class:`~pymongo.errors.ExecutionTimeout` or :class:`~pymongo.errors.NetworkTimeout` (both
+    ``PyMongoError``) is raised, so a job can give up and be retried later instead of running
+    into its own timeout, which arq does not retry. A commit cut short may still have committed:
+    the work must be idempotent.
     """
     async with mongo_client().start_session() as session:
-        result: _T = await session.with_transaction(work)
-        return result
+        if within is None:
+            result: _T = await session.with_transaction(work)
+            return result
+        with pymongo.timeout(within):
+            bounded: _T = await session.with_transaction(work)
+            return bounded
 
 
 # --- queries -----------------------------------------------------------------------------------
@@ -412,7 +433,8 @@ async def apply_launch_change(event_id: str, topic: str, incoming: LaunchDoc) ->
     Runs in one transaction with the event's applied-mark, so an event applies at most once
     (``duplicate``), an event older than the stored version changes nothing (``stale``), a new
     launch is inserted as given and a known one takes the new fields while its ``seats_left`` moves
-    only by the change in total seats: the seats taken in this store stay taken.
+    only by the change in total seats: the seats taken in this store stay taken. A transaction
+    that cannot commit within :data:`APPLY_WITHIN_SECONDS` raises ``PyMongoError``.
     """
     try:
         return await _apply_in_transaction(event_id, topic, incoming)
@@ -422,11 +444,9 @@ async def apply_launch_change(event_id: str, topic: str, incoming: LaunchDoc) ->
 
 
 async def _apply_in_transaction(event_id: str, topic: str, incoming: LaunchDoc) -> ApplyOutcome:
-    async with mongo_client().start_session() as session:
-        outcome: ApplyOutcome = await session.with_transaction(
-            partial(_apply, event_id, topic, incoming)
-        )
-        return outcome
+    return await in_transaction(
+        partial(_apply, event_id, topic, incoming), within=APPLY_WITHIN_SECONDS
+    )
 
 
 async def _apply(

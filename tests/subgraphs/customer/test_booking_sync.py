@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from pydantic import ValidationError
+from pymongo import AsyncMongoClient
+from pymongo.errors import PyMongoError
 
 from astro.settings import Settings
+from subgraphs.customer.booking_sync import apply_booking_change
 from subgraphs.customer.jobs import (
     apply_booking_event,
     redrive_customer_outbox,
     relay_customer_outbox,
 )
+from subgraphs.customer.store import MongoDoc
 from tests.subgraphs.customer.booking_api import CANCEL, book, launch
 from tests.subgraphs.customer.conftest import Caller, GraphQLClient
 from tests.subgraphs.customer.factories import passengers
@@ -102,6 +107,36 @@ async def test_confirmation_confirms_a_pending_booking_once(
     stored = await customer_db["bookings"].find_one({"_id": booking["id"]})
     assert stored["status"] == "CONFIRMED"
     assert stored["confirmed_at"] is not None
+
+
+async def test_answer_for_a_booking_held_by_an_open_transaction_gives_up_in_time_then_applies(
+    customer_api: GraphQLClient,
+    customer: Caller,
+    customer_db: Any,
+    mongo: AsyncMongoClient[MongoDoc],
+) -> None:
+    target, booking = await _pending_booking(customer_api, customer)
+    event = _event("booking.confirmed", booking, target["id"])
+    # Another process's transaction holds the booking: to the server, what a worker killed
+    # mid-apply leaves behind until the transaction is reaped.
+    async with mongo.start_session() as holder:
+        await holder.start_transaction()
+        await customer_db["bookings"].update_one(
+            {"_id": booking["id"]}, {"$set": {"updated_at": datetime.now(UTC)}}, session=holder
+        )
+        started = time.monotonic()
+        with pytest.raises(PyMongoError):
+            await apply_booking_change(event, within=1)
+        gave_up_after = time.monotonic() - started
+        await holder.abort_transaction()
+
+    assert gave_up_after < 3
+    assert (await customer_db["bookings"].find_one({"_id": booking["id"]}))["status"] == "PENDING"
+    assert await apply_booking_event({}, event) == "confirmed"
+    assert await apply_booking_event({}, event) == "duplicate"
+    assert (
+        await customer_db["applied_booking_events"].count_documents({"_id": event["event_id"]}) == 1
+    )
 
 
 async def test_rejection_gives_the_seats_back_and_tells_the_customer_why(

@@ -1,0 +1,86 @@
+"""Launch scheduled → VIPs: when the catalog takes in a newly scheduled launch, every VIP (a
+customer with ``vip_min_trips`` earlier trips, :mod:`subgraphs.customer.profiles`) gets an email.
+
+VIP status lives here, in the customer store, so this side picks the VIPs and asks the system
+subgraph's ``notify_event`` job for one ``launch.vip_announcement`` per VIP. The job id and the
+notification's dedupe key both derive from the ledger's event id and the customer id, so applying
+the same event again announces nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from arq.connections import ArqRedis
+from pydantic import BaseModel
+
+from astro.settings import Settings
+from subgraphs.customer.profiles import vip_status
+from subgraphs.customer.store import ACTIVE_BOOKING_STATUSES, BookingDoc
+
+log = logging.getLogger(__name__)
+
+NOTIFY_JOB = "notify_event"  # the system subgraph's job
+VIP_ANNOUNCEMENT = "launch.vip_announcement"
+
+
+class _CustomerLaunch(BaseModel):
+    customer_id: str
+    launch_id: str
+
+
+async def vip_customers(settings: Settings, now: datetime) -> list[str]:
+    """The ids of every customer who is a VIP at ``now``, sorted."""
+    # A trip counts only once its (current) date has passed, and a launch's date only ever moves
+    # later: so customers with fewer past-dated booked launches than needed cannot be VIPs.
+    past = (
+        BookingDoc.find(
+            {
+                "status": {"$in": [status.value for status in ACTIVE_BOOKING_STATUSES]},
+                "launch_date": {"$lt": now},
+            }
+        )
+        .project(_CustomerLaunch)
+        .to_list()
+    )
+    launches: dict[str, set[str]] = {}
+    for row in await past:
+        launches.setdefault(row.customer_id, set()).add(row.launch_id)
+    candidates = sorted(
+        customer for customer, ids in launches.items() if len(ids) >= settings.vip_min_trips
+    )
+    return [
+        customer
+        for customer in candidates
+        if (await vip_status(settings, customer, now)).vip  # the exact rule
+    ]
+
+
+async def announce_to_vips(
+    queue: ArqRedis | None, settings: Settings, event: dict[str, Any]
+) -> int:
+    """For a ``launch.scheduled`` event: queue one announcement per VIP; returns how many were
+    asked for (queued now or already remembered by arq)."""
+    if queue is None:
+        log.warning("launch event %s: no Redis, VIPs not told", event.get("event_id"))
+        return 0
+    launch = event["launch"]
+    vips = await vip_customers(settings, datetime.now(UTC))
+    for customer_id in vips:
+        await queue.enqueue_job(
+            NOTIFY_JOB,
+            {
+                "event_id": event["event_id"],
+                "topic": VIP_ANNOUNCEMENT,
+                "customer": {"id": customer_id},
+                "launch": {
+                    key: launch[key]
+                    for key in ("id", "slug", "destination", "launch_date", "price_per_seat")
+                },
+            },
+            _job_id=f"notify:{event['event_id']}:vip:{customer_id}",
+            _queue_name=settings.queue_name,
+        )
+    return len(vips)
