@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import signal
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -67,6 +68,24 @@ def dev(
         supergraph.write_text(compose_supergraph(settings))
 
         supervisor = Supervisor(settings, log_dir=data / "logs")
+        if not settings.smtp_url:  # a local sink, so the notifications' mail is visible
+            sink_url = f"smtp://{settings.host}:{settings.smtp_sink_port}"
+            mail_dir = data / "mail"
+            if devstack.port_open(settings.host, settings.smtp_sink_port):
+                raise RuntimeError(
+                    f"port {settings.smtp_sink_port} is taken: set ASTRO_SMTP_SINK_PORT to a free "
+                    "port for the mail sink, or ASTRO_SMTP_URL to a mail server"
+                )
+            sink = supervisor.start(
+                "mailsink",
+                ["mailsink", "--port", str(settings.smtp_sink_port), "--dir", str(mail_dir)],
+                f"{sink_url}  (mail in {mail_dir}, logs/mailsink.log)",
+            )
+            devstack.wait_for_port(settings.host, settings.smtp_sink_port, 30, "the mail sink")
+            if sink.process.poll() is not None:
+                raise RuntimeError("the mail sink exited; see logs/mailsink.log")
+            settings = settings.model_copy(update={"smtp_url": sink_url})
+            supervisor.settings = settings
         children = []
         for name in SUBGRAPH_NAMES:
             url = settings.subgraph_url(name)
@@ -114,6 +133,19 @@ def _wait_for_interrupt(supervisor: object) -> None:
         time.sleep(0.2)
 
 
+def _ship_logs(settings: Settings, source: str) -> None:
+    """Send this process's warnings and errors to the platform log (``logs`` query)."""
+    from astro.logshipping import ship_logs
+
+    ship_logs(
+        settings.redis_url,
+        source,
+        level=settings.log_ship_level,
+        info_loggers=settings.log_ship_info_loggers,
+        list_key=settings.log_list,
+    )
+
+
 @app.command()
 def gateway(
     supergraph: Annotated[
@@ -135,6 +167,7 @@ def gateway(
         run_multi_gateway(suites_from, host, port)
         return
     settings = get_settings()
+    _ship_logs(settings, "gateway")
     path = supergraph or settings.supergraph_path
     if not path.exists():
         raise typer.BadParameter(f"no supergraph file at {path}", param_hint="--supergraph")
@@ -161,6 +194,7 @@ def subgraph(
     import uvicorn
 
     settings = get_settings()
+    _ship_logs(settings, name)
     module = _subgraph_module(name, "app")
     asgi = module.create_app(settings)  # type: ignore[attr-defined]
     uvicorn.run(
@@ -183,8 +217,43 @@ def worker() -> None:
     from astro.worker import create_worker
 
     logging.config.dictConfig(default_log_config(verbose=False))
+    settings = get_settings()
+    _ship_logs(settings, "worker")
+    create_worker(settings).run()
 
-    create_worker(get_settings()).run()
+
+@app.command()
+def mailsink(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default ASTRO_SMTP_SINK_PORT).")] = None,
+    dir: Annotated[Path | None, typer.Option(help="Keep each email as a .eml file here.")] = None,
+) -> None:
+    """A local SMTP server that accepts every email and prints it (for `astro dev`)."""
+    from astro.mailsink import MailSink
+
+    def echo(text: str) -> None:
+        typer.echo(text)
+        sys.stdout.flush()  # its log file is read while it runs
+
+    settings = get_settings()
+    sink = MailSink(
+        host=host or settings.host,
+        port=port or settings.smtp_sink_port,
+        directory=dir,
+        echo=echo,
+    )
+    stop = False
+
+    def handle(signum: int, frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    with sink:
+        echo(f"mail sink listening on {sink.url}" + (f", keeping mail in {dir}" if dir else ""))
+        while not stop:
+            time.sleep(0.2)
 
 
 @app.command()

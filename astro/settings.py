@@ -47,6 +47,24 @@ class Settings(BaseSettings):
     vip_min_trips: int = 2
     outbox_poll_seconds: float = 1.0
 
+    # The platform log for IT (``logs`` query): what every process ships to Redis.
+    log_list: str = "astro:logs"
+    log_ship_level: str = "WARNING"
+    # Loggers shipped from INFO up (besides every logger's warnings and errors), e.g.
+    # ``["subgraphs.admin.ledger"]`` for every booking the ledger rejects.
+    log_ship_info_loggers: list[str] = Field(default_factory=list)
+
+    # Notifications (email). ``smtp_url``: smtp://[user:password@]host[:port] (STARTTLS when the
+    # server offers it) or smtps://… (TLS from the start); unset in dev, `astro dev` starts a
+    # local sink on ``smtp_sink_port`` and points this at it.
+    smtp_url: str | None = None
+    smtp_timeout_seconds: float = 20.0
+    smtp_sink_port: int = 1025
+    mail_from: str = "AstroBookings <notifications@astrobookings.dev>"
+    notification_max_attempts: int = Field(default=5, ge=1, le=50)
+    notification_retry_seconds: float = Field(default=30.0, gt=0)
+    notification_retry_max_seconds: float = Field(default=3600.0, gt=0)
+
     def subgraph_url(self, name: str) -> str:
         """The GraphQL URL of subgraph ``name`` (``customer``, ``admin`` or ``system``)."""
         explicit: str | None = getattr(self, f"{name}_url")

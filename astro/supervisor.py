@@ -6,6 +6,7 @@ developer runs: separate processes talking real HTTP to each other and to real s
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -24,7 +25,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
     for name, value in settings.model_dump().items():
         if value is None:
             continue
-        env[f"ASTRO_{name.upper()}"] = str(value)
+        # pydantic-settings reads lists and dicts as JSON.
+        text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+        env[f"ASTRO_{name.upper()}"] = text
     return env
 
 

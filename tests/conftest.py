@@ -65,6 +65,7 @@ def settings(stores: dict[str, str]) -> Settings:
         customer_db=f"customer_{run}",
         system_db=f"system_{run}",
         queue_name=f"astro-test:{run}",
+        log_list=f"astro-test:{run}:logs",
         jwt_secret="test-secret-" + run * 4,
         gateway_port=devstack.free_port(),
         customer_port=devstack.free_port(),

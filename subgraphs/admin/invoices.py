@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.admin.events import add_invoice_issued
 from subgraphs.admin.store import (
     Booking,
     BookingStatus,
@@ -90,9 +91,9 @@ async def issue_invoice(
     return invoice
 
 
-async def issue_booking_invoice(session: AsyncSession, booking: Booking) -> Invoice:
-    """The invoice of a confirmed booking, to its customer."""
-    return await issue_invoice(
+async def issue_booking_invoice(session: AsyncSession, booking: Booking, launch: Launch) -> Invoice:
+    """The invoice of a confirmed booking, to its customer (who is told: ``invoice.issued``)."""
+    invoice = await issue_invoice(
         session,
         kind=InvoiceKind.BOOKING,
         recipient=booking.customer_email,
@@ -100,6 +101,27 @@ async def issue_booking_invoice(session: AsyncSession, booking: Booking) -> Invo
         booking_id=booking.id,
         launch_id=booking.launch_id,
     )
+    add_invoice_issued(
+        session,
+        invoice,
+        recipient_email=booking.customer_email,
+        recipient_user_id=booking.customer_id,
+        launch=launch,
+    )
+    return invoice
+
+
+def _tell_supplier(
+    session: AsyncSession, invoice: Invoice, launch: Launch, supplier: Supplier
+) -> Invoice:
+    add_invoice_issued(
+        session,
+        invoice,
+        recipient_email=supplier.contact_email,
+        recipient_user_id=None if supplier.user_id is None else str(supplier.user_id),
+        launch=launch,
+    )
+    return invoice
 
 
 async def launch_revenue(session: AsyncSession, launch_id: uuid.UUID) -> Decimal:
@@ -136,7 +158,7 @@ async def issue_launch_fee(session: AsyncSession, launch: Launch, supplier: Supp
     """The supplier's fee invoice after a successful launch."""
     revenue = await launch_revenue(session, launch.id)
     rate = await fee_rate(session, launch)
-    return await issue_invoice(
+    invoice = await issue_invoice(
         session,
         kind=InvoiceKind.LAUNCH_FEE,
         recipient=supplier.name,
@@ -144,11 +166,12 @@ async def issue_launch_fee(session: AsyncSession, launch: Launch, supplier: Supp
         launch_id=launch.id,
         supplier_id=supplier.id,
     )
+    return _tell_supplier(session, invoice, launch, supplier)
 
 
 async def issue_abort_fee(session: AsyncSession, launch: Launch, supplier: Supplier) -> Invoice:
     """The flat fee an aborted launch costs its supplier."""
-    return await issue_invoice(
+    invoice = await issue_invoice(
         session,
         kind=InvoiceKind.ABORT_FEE,
         recipient=supplier.name,
@@ -156,6 +179,7 @@ async def issue_abort_fee(session: AsyncSession, launch: Launch, supplier: Suppl
         launch_id=launch.id,
         supplier_id=supplier.id,
     )
+    return _tell_supplier(session, invoice, launch, supplier)
 
 
 def is_overdue(invoice: Invoice, today: date) -> bool:

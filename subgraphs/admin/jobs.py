@@ -7,14 +7,16 @@ daily schedules (launch viability, overdue invoices).
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from arq import Retry, cron
+from arq import Retry, cron, func
 from arq.connections import ArqRedis
 from arq.typing import WorkerCoroutine
+from arq.worker import Function
 
 from astro.settings import Settings, get_settings
 from subgraphs.admin import invoices, ledger, viability
@@ -22,8 +24,11 @@ from subgraphs.admin.events import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMED,
     BOOKING_REJECTED,
+    INVOICE_ISSUED,
     LAUNCH_SCHEDULED,
     LAUNCH_UPDATED,
+    LAUNCH_VIABILITY_FLAGGED,
+    REFUND_PROCESSED,
 )
 from subgraphs.admin.resolvers import open_queue, request_relay
 from subgraphs.admin.store import Database, OutboxEvent, migrate
@@ -32,16 +37,28 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
 
-# Outbox topic → the arq job (owned by the subgraph that mirrors it) that applies the event.
-# A topic not listed here (e.g. ``launch.viability_flagged``, for a notification job still to come)
-# stays unpublished in the outbox and never holds up the topics that are listed.
-EVENT_JOBS = {
-    LAUNCH_SCHEDULED: "apply_launch_event",
-    LAUNCH_UPDATED: "apply_launch_event",
-    BOOKING_CONFIRMED: "apply_booking_event",
-    BOOKING_REJECTED: "apply_booking_event",
-    BOOKING_CANCELLED: "apply_booking_event",
+APPLY_LAUNCH = "apply_launch_event"  # customer subgraph: the catalog
+APPLY_BOOKING = "apply_booking_event"  # customer subgraph: the customer's bookings
+NOTIFY = "notify_event"  # system subgraph: the emails
+
+# Outbox topic → the arq jobs (each owned by the subgraph that consumes the event) it goes to.
+# A topic not listed here stays unpublished in the outbox and never holds up the listed ones.
+EVENT_JOBS: dict[str, tuple[str, ...]] = {
+    LAUNCH_SCHEDULED: (APPLY_LAUNCH,),
+    LAUNCH_UPDATED: (APPLY_LAUNCH, NOTIFY),
+    BOOKING_CONFIRMED: (APPLY_BOOKING, NOTIFY),
+    BOOKING_REJECTED: (APPLY_BOOKING, NOTIFY),
+    BOOKING_CANCELLED: (APPLY_BOOKING, NOTIFY),
+    LAUNCH_VIABILITY_FLAGGED: (NOTIFY,),
+    INVOICE_ISSUED: (NOTIFY,),
+    REFUND_PROCESSED: (NOTIFY,),
 }
+
+
+def event_job_id(event_id: object, job: str, position: int) -> str:
+    """The arq job id of ``event_id``'s ``job``: ``event:<event id>`` for a topic's first job
+    (the id the catalog sync has always used), ``event:<event id>:<job>`` for the others."""
+    return f"event:{event_id}" if position == 0 else f"event:{event_id}:{job}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +113,16 @@ async def _relay_batch(state: AdminWorker) -> int:
             )
         ).all()
         for event in events:
-            # The job id makes a re-relay after a crash a no-op while arq remembers the job;
-            # after that the consumer's own event-id check keeps it idempotent.
-            await state.queue.enqueue_job(
-                EVENT_JOBS[event.topic],
-                event.payload,
-                _job_id=f"event:{event.event_id}",
-                _queue_name=state.settings.queue_name,
-            )
+            # One job per consumer, each under its own id. The ids make a re-relay after a crash
+            # a no-op while arq remembers the jobs; after that each consumer's own event-id
+            # check keeps it idempotent.
+            for position, job in enumerate(EVENT_JOBS[event.topic]):
+                await state.queue.enqueue_job(
+                    job,
+                    event.payload,
+                    _job_id=event_job_id(event.event_id, job, position),
+                    _queue_name=state.settings.queue_name,
+                )
         if events:
             await session.execute(
                 sa.update(OutboxEvent)
@@ -135,7 +154,34 @@ async def record_booking(ctx: dict[str, Any], event: dict[str, Any]) -> str:
     outcome = await ledger.record_booking(state.db, event)
     if outcome != "duplicate":
         await request_relay(state.queue, state.settings)
+    else:
+        # Asked again: the customer store has not seen the answer (its job may have been
+        # dropped after its last try); send the answer again.
+        await _resend_booking_answer(state, str(event.get("booking", {}).get("id", "")))
     return outcome
+
+
+async def _resend_booking_answer(state: AdminWorker, booking_id: str) -> None:
+    async with state.db.sessions() as session:
+        answer = await session.scalar(
+            sa.select(OutboxEvent)
+            .where(
+                OutboxEvent.topic.in_([BOOKING_CONFIRMED, BOOKING_REJECTED]),
+                OutboxEvent.payload["booking_id"].astext == booking_id,
+            )
+            .order_by(OutboxEvent.id.desc())
+            .limit(1)
+        )
+    if answer is None or answer.published_at is None:
+        return  # not answered yet, or the relay is about to publish the answer
+    # A fresh job id: arq refuses the original one while it remembers that job.
+    await state.queue.enqueue_job(
+        APPLY_BOOKING,
+        answer.payload,
+        _job_id=f"event:{answer.event_id}:resent:{uuid.uuid4().hex[:8]}",
+        _queue_name=state.settings.queue_name,
+    )
+    log.info("booking %s: answer %s sent again", booking_id, answer.event_id)
 
 
 async def record_cancellation(ctx: dict[str, Any], event: dict[str, Any]) -> str:
@@ -170,8 +216,10 @@ async def mark_overdue_invoices(ctx: dict[str, Any]) -> int:
     return len(changed)
 
 
-functions: list[WorkerCoroutine] = [
-    relay_outbox,
+functions: list[WorkerCoroutine | Function] = [
+    # Requested under one job id (see ``request_relay``): keep no result, or arq would refuse
+    # the next request while it remembers this one.
+    func(relay_outbox, keep_result=0),
     record_booking,
     record_cancellation,
     check_launch_viability,

@@ -34,6 +34,7 @@ from subgraphs.admin.store import (
     MoneyStatus,
     Passenger,
     Refund,
+    Supplier,
 )
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,13 @@ async def lock_launch(session: AsyncSession, launch_id: uuid.UUID) -> Launch | N
     )
 
 
+async def supplier_of_launch(session: AsyncSession, launch: Launch) -> Supplier:
+    """The launch's supplier (from the session's identity map when already loaded)."""
+    supplier = await session.get(Supplier, launch.supplier_id)
+    assert supplier is not None  # foreign key
+    return supplier
+
+
 def rejection_reason(launch: Launch, booking: BookingIn, now: datetime) -> str | None:
     """Why the ledger cannot take ``booking`` on ``launch`` right now, if it cannot."""
     if launch.status in TERMINAL_STATUSES:
@@ -138,7 +146,7 @@ async def record_booking(db: Database, event: dict[str, object]) -> Outcome:
         session.add(booking)
         await session.flush()
         if reason:
-            add_booking_rejected(session, booking)
+            add_booking_rejected(session, booking, launch)
             log.info("booking %s rejected: %s", booking.id, reason)
             return "rejected"
         session.add_all(
@@ -152,8 +160,8 @@ async def record_booking(db: Database, event: dict[str, object]) -> Outcome:
             for position, passenger in enumerate(parsed.passengers, start=1)
         )
         await change_seats_sold(session, launch, booking.seats)
-        await issue_booking_invoice(session, booking)
-        add_booking_confirmed(session, booking)
+        await issue_booking_invoice(session, booking, launch)
+        add_booking_confirmed(session, booking, launch, await supplier_of_launch(session, launch))
     return "confirmed"
 
 
@@ -211,6 +219,8 @@ async def cancel_locked(
     add_booking_cancelled(
         session,
         booking,
+        launch,
+        await supplier_of_launch(session, launch),
         seats_released=released,
         refund_percent=percent,
         refund_amount=amount,

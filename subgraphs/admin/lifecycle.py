@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from astro.errors import BadUserInput, Forbidden, NotFound
 from astro.identity import Identity
-from subgraphs.admin.events import LAUNCH_UPDATED, LaunchParts, add_launch_event
+from subgraphs.admin.events import LAUNCH_UPDATED, LaunchChange, LaunchParts, add_launch_event
 from subgraphs.admin.invoices import issue_abort_fee, issue_launch_fee
 from subgraphs.admin.ledger import cancel_locked, lock_launch
 from subgraphs.admin.resolvers import check_price, check_text, parse_id, supplier_of
@@ -111,7 +111,12 @@ async def _record_change(
     *,
     from_status: LaunchStatus | None,
     reason: str | None,
+    action: str,
+    previous_date: datetime,
 ) -> LaunchParts:
+    active: tuple[tuple[str, str], ...] = ()
+    if action in {"delay", "abort"}:  # every customer with an active booking is told
+        active = await _active_customers(session, launch)
     await session.flush()  # the versioned UPDATE: launch.version is the new one
     session.add(
         LaunchStatusHistory(
@@ -124,8 +129,25 @@ async def _record_change(
         )
     )
     parts = await _parts(session, launch, supplier)
-    add_launch_event(session, LAUNCH_UPDATED, parts)
+    change = LaunchChange(
+        action=action,
+        from_status=None if from_status is None else from_status.value,
+        reason=reason,
+        previous_launch_date=previous_date,
+        active_customers=active,
+    )
+    add_launch_event(session, LAUNCH_UPDATED, parts, change)
     return parts
+
+
+async def _active_customers(session: AsyncSession, launch: Launch) -> tuple[tuple[str, str], ...]:
+    rows = await session.execute(
+        sa.select(Booking.customer_id, sa.func.min(Booking.customer_email))
+        .where(Booking.launch_id == launch.id, Booking.status == BookingStatus.CONFIRMED)
+        .group_by(Booking.customer_id)
+        .order_by(Booking.customer_id)
+    )
+    return tuple((str(customer_id), str(email)) for customer_id, email in rows.all())
 
 
 async def transition(
@@ -142,6 +164,7 @@ async def transition(
         launch, supplier = await _owned_launch(session, identity, launch_id)
         target = _check_transition(launch, action)
         from_status = launch.status
+        previous_date = launch.launch_date
         now = datetime.now(UTC)
         why = _reason(reason, required=action in {"delay", "abort"})
         if action in {"succeed", "fail"} and now < launch.launch_date:
@@ -155,7 +178,14 @@ async def transition(
             launch.viability_flagged_at = None  # checked again against the new date
         launch.status = target
         parts = await _record_change(
-            session, launch, supplier, identity, from_status=from_status, reason=why
+            session,
+            launch,
+            supplier,
+            identity,
+            from_status=from_status,
+            reason=why,
+            action=action,
+            previous_date=previous_date,
         )
         if action == "abort":
             await _cancel_every_active_booking(session, launch, now)
@@ -235,7 +265,14 @@ async def edit_launch(
         if not session.is_modified(launch):
             return await _parts(session, launch, supplier)
         return await _record_change(
-            session, launch, supplier, identity, from_status=launch.status, reason="edited"
+            session,
+            launch,
+            supplier,
+            identity,
+            from_status=launch.status,
+            reason="edited",
+            action="edit",
+            previous_date=launch.launch_date,
         )
 
 

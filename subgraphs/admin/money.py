@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from astro.errors import BadUserInput, Conflict, NotFound
 from astro.identity import Identity
+from subgraphs.admin.events import add_refund_processed
 from subgraphs.admin.invoices import EMITTER
 from subgraphs.admin.ledger import cancel_locked, lock_launch
 from subgraphs.admin.resolvers import check_price, check_text, parse_id
@@ -22,6 +23,7 @@ from subgraphs.admin.store import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
+    Launch,
     MoneyStatus,
     Payment,
     Refund,
@@ -112,7 +114,7 @@ async def retry_payment(db: Database, identity: Identity, invoice_id: str) -> Pa
 async def settle_refund(
     db: Database, identity: Identity, refund_id: str, status: MoneyStatus
 ) -> Refund:
-    """PENDING → COMPLETED or FAILED."""
+    """PENDING → COMPLETED (the customer is told: ``refund.processed``) or FAILED."""
     async with db.sessions.begin() as session:
         refund = await session.get(Refund, parse_id(refund_id, "id"), with_for_update=True)
         if refund is None:
@@ -123,6 +125,12 @@ async def settle_refund(
             datetime.now(UTC),
             identity.sub,
         )
+        if status is MoneyStatus.COMPLETED:
+            booking = await session.get(Booking, refund.booking_id)
+            assert booking is not None  # foreign key
+            launch = await session.get(Launch, booking.launch_id)
+            assert launch is not None
+            add_refund_processed(session, refund, booking, launch)
     return refund
 
 

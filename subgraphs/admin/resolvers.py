@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from astro.errors import BadUserInput, Forbidden, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
+from astro.worker import coalesced_job_id
 from subgraphs.admin.events import (
     LAUNCH_SCHEDULED,
     LAUNCH_UPDATED,
@@ -286,16 +287,15 @@ async def open_queue(settings: Settings) -> ArqRedis | None:
 async def request_relay(queue: ArqRedis | None, settings: Settings) -> None:
     """Ask a worker to publish the outbox now; best effort, the relay cron catches up anyway.
 
-    At most one relay is queued or running (its job id): under a rush of ledger writes one run
-    publishes them all instead of one run each; an event committed while a relay runs goes out
-    with the next request or the cron's next tick.
+    Requests within 0.1 s share one job (:func:`astro.worker.coalesced_job_id`): under a rush
+    of ledger writes one run publishes many events instead of one run each.
     """
     if queue is None:
         return
     try:
         await queue.enqueue_job(
             RELAY_JOB,
-            _job_id=f"{RELAY_JOB}:{settings.queue_name}",
+            _job_id=coalesced_job_id(RELAY_JOB, settings.queue_name),
             _queue_name=settings.queue_name,
         )
     except Exception:  # the event is committed; a failed nudge only delays it by a second

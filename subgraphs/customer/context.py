@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 
+from astro.worker import coalesced_job_id
 from subgraphs.serving import Context
 
 log = logging.getLogger(__name__)
@@ -27,11 +28,10 @@ class CustomerContext(Context):
         if self.redis is None:
             return
         try:
-            # None when a relay is already queued or running: that one publishes this entry,
-            # or the next cron tick does.
+            # Requests within 0.1 s share one job, which publishes every entry written so far.
             await self.redis.enqueue_job(
                 RELAY_JOB,
-                _job_id=f"{RELAY_JOB}:{self.settings.customer_db}",
+                _job_id=coalesced_job_id(RELAY_JOB, self.settings.customer_db),
                 _queue_name=self.settings.queue_name,
             )
         except Exception:  # the outbox entry is committed: a lost nudge only delays it

@@ -1,4 +1,5 @@
-"""Business rules of the system subgraph: accounts, sessions and who may see users.
+"""Business rules of the system subgraph: accounts, sessions, who may see users, and who may see
+and resend notifications.
 
 Resolvers take the request :class:`Context` and return store documents or :class:`Session`;
 ``schema.py`` turns them into GraphQL types.
@@ -6,23 +7,35 @@ Resolvers take the request :class:`Context` and return store documents or :class
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from arq.connections import ArqRedis
 from strawberry.dataloader import DataLoader
 
-from astro.errors import AstroError, BadUserInput, Conflict, NotFound, Unauthenticated
-from astro.identity import issue_access_token
+from astro.errors import (
+    AstroError,
+    BadUserInput,
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+)
+from astro.identity import Identity, issue_access_token
 from subgraphs.serving import Context
-from subgraphs.system import store
+from subgraphs.system import logs, store
+from subgraphs.system.jobs import enqueue_delivery
 from subgraphs.system.passwords import (
     hash_password,
     needs_rehash,
     password_problems,
     verify_password,
 )
-from subgraphs.system.store import UserDocument
+from subgraphs.system.store import NotificationDocument, NotificationStatus, UserDocument, utcnow
+
+log = logging.getLogger(__name__)
 
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -30,6 +43,14 @@ MAX_PAGE_SIZE = 200
 
 WRONG_CREDENTIALS = "Email or password is incorrect."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+@dataclass
+class SystemContext(Context):
+    """The request context plus the arq pool that queues deliveries (``None`` without Redis:
+    the redrive cron then queues them)."""
+
+    queue: ArqRedis | None = None
 
 
 class RateLimited(AstroError):
@@ -174,16 +195,90 @@ async def me(ctx: Context) -> UserDocument:
     return user
 
 
-async def users(ctx: Context, limit: int, offset: int) -> list[UserDocument]:
-    """A page of every user, ordered by email; admins only."""
-    ctx.require("admin")
+def _check_page(limit: int, offset: int) -> None:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise BadUserInput(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
     if offset < 0:
         raise BadUserInput("offset must not be negative.", field="offset")
+
+
+async def users(ctx: Context, limit: int, offset: int) -> list[UserDocument]:
+    """A page of every user, ordered by email; admins only."""
+    ctx.require("admin")
+    _check_page(limit, offset)
     return await store.list_users(limit, offset)
 
 
 async def user_by_id(ctx: Context, user_id: str) -> UserDocument | None:
     """The user with ``user_id`` (batched per request), for entity resolution."""
     return await user_loader(ctx).load(user_id)
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+def _require_scope(ctx: Context, scope: str) -> Identity:
+    identity = ctx.require()
+    if scope not in identity.scopes:
+        raise Forbidden(f"This needs the scope {scope}.", scope=scope)
+    return identity
+
+
+async def my_notifications(ctx: Context, limit: int, offset: int) -> list[NotificationDocument]:
+    """The caller's own notifications, newest first."""
+    identity = ctx.require()
+    _check_page(limit, offset)
+    return await store.list_notifications(
+        recipient_user_id=identity.sub, limit=limit, offset=offset
+    )
+
+
+async def notifications(
+    ctx: Context,
+    status: NotificationStatus | None,
+    recipient: str | None,
+    limit: int,
+    offset: int,
+) -> list[NotificationDocument]:
+    """Every notification (IT), newest first; ``recipient`` is a user id or an email."""
+    _require_scope(ctx, "notifications:read")
+    _check_page(limit, offset)
+    wanted = recipient.strip() if recipient is not None else None
+    return await store.list_notifications(
+        status=status, recipient=wanted or None, limit=limit, offset=offset
+    )
+
+
+async def resend_notification(ctx: Context, notification_id: str) -> NotificationDocument:
+    """Put a SENT or FAILED notification back to PENDING for a new round of attempts and queue
+    its delivery (IT)."""
+    _require_scope(ctx, "notifications:write")
+    reopened = await store.reopen_notification(notification_id, utcnow())
+    if reopened is None:
+        current = await store.notification(notification_id)
+        if current is None:
+            raise NotFound(f"No notification with id {notification_id}.", field="id")
+        raise Conflict(
+            f"Notification {notification_id} is {current.status.value}: it is already waiting "
+            "for delivery.",
+            field="id",
+            currentStatus=current.status.value,
+        )
+    queue = ctx.queue if isinstance(ctx, SystemContext) else None
+    if queue is not None:
+        try:
+            await enqueue_delivery(queue, ctx.settings, reopened)
+        except Exception:  # it is PENDING and due: the redrive cron queues it
+            log.warning("could not queue the delivery of %s", reopened.id, exc_info=True)
+    return reopened
+
+
+async def platform_logs(
+    ctx: Context, log_filter: logs.LogFilter, limit: int, offset: int
+) -> list[logs.LogEntryDocument]:
+    """The platform log, newest first (IT and admins)."""
+    _require_scope(ctx, "logs:read")
+    _check_page(limit, offset)
+    if log_filter.min_level.upper() not in logs.LEVELS:
+        raise BadUserInput(f"minLevel must be one of {', '.join(logs.LEVELS)}.", field="minLevel")
+    return await logs.find_logs(log_filter, limit, offset)

@@ -1,15 +1,17 @@
-"""GraphQL types of the system subgraph (Apollo Federation v2): users and sessions."""
+"""GraphQL types of the system subgraph (Apollo Federation v2): users, sessions, notifications."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
 from subgraphs.serving import Context, SubgraphSchema
-from subgraphs.system import resolvers
-from subgraphs.system.store import UserDocument
+from subgraphs.system import logs, resolvers
+from subgraphs.system.store import DeliveryAttempt as DeliveryAttemptRecord
+from subgraphs.system.store import NotificationDocument, NotificationStatus, UserDocument
 
 
 @strawberry.federation.type(keys=["id"], description="An account on the platform.")
@@ -60,12 +62,161 @@ class RegisterInput:
     )
 
 
+# strawberry.enum registers the GraphQL enum on the store's class itself.
+strawberry.enum(
+    NotificationStatus,
+    description="PENDING: waiting to go out (or for a retry); SENT: handed to the mail server; "
+    "FAILED: every attempt of its round failed (IT can resend it).",
+)
+
+
+@strawberry.type(description="One try to hand an email to the mail server.")
+class DeliveryAttempt:
+    at: datetime
+    ok: bool
+    error: str | None = strawberry.field(description="Why it failed (none when it worked).")
+    round: int = strawberry.field(description="0 for the first delivery, +1 per resend.")
+
+    @classmethod
+    def from_record(cls, record: DeliveryAttemptRecord) -> DeliveryAttempt:
+        return cls(at=record.at, ok=record.ok, error=record.error, round=record.round)
+
+
+@strawberry.type(description="An email the platform sends someone, with its delivery state.")
+class Notification:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="Which template, e.g. booking_rejected.")
+    recipient_user_id: strawberry.ID | None
+    recipient_email: str
+    subject: str
+    body: str
+    status: NotificationStatus
+    attempts: list[DeliveryAttempt]
+    attempt_count: int = strawberry.field(description="Attempts made, every round counted.")
+    topic: str | None = strawberry.field(description="The event it was made for.")
+    event_id: str | None
+    booking_id: strawberry.ID | None
+    launch_id: strawberry.ID | None
+    invoice_id: strawberry.ID | None
+    created_at: datetime
+    sent_at: datetime | None
+    failed_at: datetime | None
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When the next attempt is due (PENDING only)."
+    )
+
+    @classmethod
+    def from_document(cls, doc: NotificationDocument) -> Notification:
+        def optional_id(value: str | None) -> strawberry.ID | None:
+            return None if value is None else strawberry.ID(value)
+
+        return cls(
+            id=strawberry.ID(doc.id),
+            kind=doc.kind,
+            recipient_user_id=optional_id(doc.recipient_user_id),
+            recipient_email=doc.recipient_email,
+            subject=doc.subject,
+            body=doc.body,
+            status=doc.status,
+            attempts=[DeliveryAttempt.from_record(attempt) for attempt in doc.attempts],
+            attempt_count=len(doc.attempts),
+            topic=doc.topic,
+            event_id=doc.event_id,
+            booking_id=optional_id(doc.booking_id),
+            launch_id=optional_id(doc.launch_id),
+            invoice_id=optional_id(doc.invoice_id),
+            created_at=doc.created_at,
+            sent_at=doc.sent_at,
+            failed_at=doc.failed_at,
+            next_attempt_at=(
+                doc.next_attempt_at if doc.status is NotificationStatus.PENDING else None
+            ),
+        )
+
+
+@strawberry.enum(description="Severity of a log entry, lowest first.")
+class LogLevel(Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
+@strawberry.type(description="One entry of the platform log: a record a process logged.")
+class LogEntry:
+    id: strawberry.ID
+    at: datetime
+    level: LogLevel
+    logger: str = strawberry.field(description="The Python logger, e.g. arq.worker.")
+    message: str
+    source: str = strawberry.field(
+        description="The process that logged it: gateway, customer, admin, system or worker."
+    )
+    host: str
+    pid: int
+    error: str | None = strawberry.field(description="The traceback, when there was one.")
+
+    @classmethod
+    def from_document(cls, doc: logs.LogEntryDocument) -> LogEntry:
+        return cls(
+            id=strawberry.ID(doc.id),
+            at=doc.at,
+            level=LogLevel(doc.level) if doc.level in logs.LEVELS else LogLevel.INFO,
+            logger=doc.logger,
+            message=doc.message,
+            source=doc.source,
+            host=doc.host,
+            pid=doc.pid,
+            error=doc.error,
+        )
+
+
+async def _logs(
+    info: Info[Context, None],
+    min_level: LogLevel = LogLevel.WARNING,
+    source: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    contains: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[LogEntry]:
+    log_filter = logs.LogFilter(
+        min_level=min_level.value, source=source, since=since, until=until, contains=contains
+    )
+    found = await resolvers.platform_logs(info.context, log_filter, limit, offset)
+    return [LogEntry.from_document(doc) for doc in found]
+
+
 async def _me(info: Info[Context, None]) -> User | None:
     return User.from_document(await resolvers.me(info.context))
 
 
 async def _users(info: Info[Context, None], limit: int = 50, offset: int = 0) -> list[User]:
     return [User.from_document(user) for user in await resolvers.users(info.context, limit, offset)]
+
+
+async def _my_notifications(
+    info: Info[Context, None], limit: int = 50, offset: int = 0
+) -> list[Notification]:
+    found = await resolvers.my_notifications(info.context, limit, offset)
+    return [Notification.from_document(doc) for doc in found]
+
+
+async def _notifications(
+    info: Info[Context, None],
+    status: NotificationStatus | None = None,
+    recipient: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[Notification]:
+    found = await resolvers.notifications(info.context, status, recipient, limit, offset)
+    return [Notification.from_document(doc) for doc in found]
+
+
+async def _resend_notification(info: Info[Context, None], id: strawberry.ID) -> Notification:
+    return Notification.from_document(await resolvers.resend_notification(info.context, str(id)))
 
 
 async def _register(info: Info[Context, None], input: RegisterInput) -> AuthPayload:
@@ -95,6 +246,23 @@ class Query:
         requires_scopes=[["users:read"]],
         description="Every user, ordered by email (admins).",
     )
+    my_notifications: list[Notification] = strawberry.federation.field(
+        resolver=_my_notifications,
+        authenticated=True,
+        description="The emails sent (or being sent) to the logged-in user, newest first.",
+    )
+    notifications: list[Notification] = strawberry.federation.field(
+        resolver=_notifications,
+        requires_scopes=[["notifications:read"]],
+        description="Every notification, newest first (IT); filter by status and by recipient "
+        "(a user id or an email).",
+    )
+    logs: list[LogEntry] = strawberry.federation.field(
+        resolver=_logs,
+        requires_scopes=[["logs:read"]],
+        description="The platform log, newest first (IT, admins): warnings and errors of every "
+        "process; `contains` searches message and traceback as plain text.",
+    )
 
 
 @strawberry.type
@@ -110,6 +278,12 @@ class Mutation:
         description="Trade a refresh token for a new session (rotates it).",
     )
     logout: bool = strawberry.mutation(resolver=_logout, description="Revoke a refresh token.")
+    resend_notification: Notification = strawberry.federation.mutation(
+        resolver=_resend_notification,
+        requires_scopes=[["notifications:write"]],
+        description="Send a SENT or FAILED notification again: back to PENDING, a new round of "
+        "attempts (IT).",
+    )
 
 
 schema = SubgraphSchema(query=Query, mutation=Mutation, types=[User])

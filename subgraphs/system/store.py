@@ -1,4 +1,5 @@
-"""The system subgraph's MongoDB store: users, refresh tokens, the auth audit and login throttling.
+"""The system subgraph's MongoDB store: users, refresh tokens, the auth audit, login throttling
+and notifications with their delivery state.
 
 Beanie documents live in the ``settings.system_db`` database. Ids are plain strings (UUIDs, the same
 id in every store); refresh tokens are kept only as their sha256 digest.
@@ -12,15 +13,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from beanie import Document, init_beanie
+from beanie import Document, SortDirection, init_beanie
 from beanie.operators import In
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from astro.settings import Settings
+from subgraphs.system.logs import LogEntryDocument
 
 USER_INDEXES = [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")]
 REFRESH_TOKEN_INDEXES = [
@@ -28,6 +31,12 @@ REFRESH_TOKEN_INDEXES = [
     IndexModel([("family_id", ASCENDING)]),
 ]
 AUTH_AUDIT_INDEXES = [IndexModel([("email", ASCENDING), ("at", DESCENDING)])]
+NOTIFICATION_INDEXES = [
+    IndexModel([("dedupe_key", ASCENDING)], unique=True, name="dedupe_key_unique"),
+    IndexModel([("recipient_user_id", ASCENDING), ("created_at", DESCENDING)]),
+    IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
+    IndexModel([("created_at", DESCENDING)]),
+]
 
 
 def utcnow() -> datetime:
@@ -103,11 +112,69 @@ class LoginThrottle(Document):
         name = "login_throttle"
 
 
+class NotificationStatus(StrEnum):
+    """Where an email stands: waiting to go out (or be retried), delivered, or given up on."""
+
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+
+
+class DeliveryAttempt(BaseModel):
+    """One try to hand the email to the SMTP server; ``round`` counts resends (0: the first)."""
+
+    at: datetime
+    ok: bool
+    error: str | None = None
+    round: int = 0
+
+
+class NotificationDocument(Document):
+    """An email to one recipient, made once per ``dedupe_key`` (event, kind and recipient).
+
+    ``round`` goes up with every resend; the attempts of the current round count towards the
+    limit. ``delivering_until`` is the lease of the delivery under way (none when ``None``).
+    """
+
+    id: str = Field(default_factory=new_id)  # type: ignore[assignment]
+    dedupe_key: str
+    kind: str
+    recipient_user_id: str | None = None
+    recipient_email: str
+    subject: str
+    body: str
+    topic: str | None = None
+    event_id: str | None = None
+    booking_id: str | None = None
+    launch_id: str | None = None
+    invoice_id: str | None = None
+    status: NotificationStatus = NotificationStatus.PENDING
+    attempts: list[DeliveryAttempt] = Field(default_factory=list)
+    round: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    delivering_until: datetime | None = None
+    sent_at: datetime | None = None
+    failed_at: datetime | None = None
+
+    class Settings:
+        name = "notifications"
+        indexes = NOTIFICATION_INDEXES
+
+    @property
+    def round_attempts(self) -> int:
+        """Attempts made in the current round."""
+        return sum(1 for attempt in self.attempts if attempt.round == self.round)
+
+
 DOCUMENTS: list[type[Document]] = [
     UserDocument,
     RefreshTokenDocument,
     AuthAuditEntry,
     LoginThrottle,
+    NotificationDocument,
+    LogEntryDocument,
 ]
 
 
@@ -324,3 +391,137 @@ async def reserve_login_attempt(email: str, *, limit: int, window: timedelta) ->
 async def clear_login_attempts(email: str) -> None:
     """Forget the counted attempts for ``email`` (after a successful login)."""
     await LoginThrottle.get_pymongo_collection().delete_one({"_id": email})
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+async def insert_notification(
+    notification: NotificationDocument,
+) -> tuple[NotificationDocument, bool]:
+    """Store ``notification`` unless one with its ``dedupe_key`` exists: ``(stored, created)``."""
+    try:
+        await notification.insert()
+    except DuplicateKeyError:
+        existing = await NotificationDocument.find_one(
+            NotificationDocument.dedupe_key == notification.dedupe_key
+        )
+        if existing is None:  # pragma: no cover - the unique index said it is there
+            raise
+        return existing, False
+    return notification, True
+
+
+async def notification(notification_id: str) -> NotificationDocument | None:
+    """The notification with this id."""
+    return await NotificationDocument.get(notification_id)
+
+
+async def list_notifications(
+    *,
+    status: NotificationStatus | None = None,
+    recipient_user_id: str | None = None,
+    recipient: str | None = None,
+    limit: int,
+    offset: int,
+) -> list[NotificationDocument]:
+    """A page of notifications, newest first; ``recipient`` matches a user id or an email."""
+    query: dict[str, Any] = {}
+    if status is not None:
+        query["status"] = status.value
+    if recipient_user_id is not None:
+        query["recipient_user_id"] = recipient_user_id
+    if recipient is not None:
+        query["$or"] = [
+            {"recipient_user_id": recipient},
+            {"recipient_email": recipient.strip().lower()},
+        ]
+    return (
+        await NotificationDocument.find(query)
+        .sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.ASCENDING)])
+        .skip(offset)
+        .limit(limit)
+        .to_list()
+    )
+
+
+def _collection() -> Any:
+    return NotificationDocument.get_pymongo_collection()
+
+
+async def claim_delivery(
+    notification_id: str, now: datetime, lease: timedelta
+) -> NotificationDocument | None:
+    """Take the lease of a PENDING notification nobody is delivering; ``None`` if not possible."""
+    claimed = await _collection().find_one_and_update(
+        {
+            "_id": notification_id,
+            "status": NotificationStatus.PENDING.value,
+            "$or": [{"delivering_until": None}, {"delivering_until": {"$lte": now}}],
+        },
+        {"$set": {"delivering_until": now + lease, "updated_at": now}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if claimed is None else NotificationDocument.model_validate(claimed)
+
+
+async def finish_attempt(
+    notification: NotificationDocument,
+    attempt: DeliveryAttempt,
+    *,
+    status: NotificationStatus,
+    next_attempt_at: datetime | None = None,
+) -> None:
+    """Record ``attempt`` and the outcome, and give the lease back."""
+    values: dict[str, Any] = {
+        "status": status.value,
+        "delivering_until": None,
+        "updated_at": attempt.at,
+    }
+    if status is NotificationStatus.SENT:
+        values["sent_at"] = attempt.at
+    elif status is NotificationStatus.FAILED:
+        values["failed_at"] = attempt.at
+    if next_attempt_at is not None:
+        values["next_attempt_at"] = next_attempt_at
+    await _collection().update_one(
+        {"_id": notification.id},
+        {"$set": values, "$push": {"attempts": attempt.model_dump()}},
+    )
+
+
+async def reopen_notification(notification_id: str, now: datetime) -> NotificationDocument | None:
+    """A SENT or FAILED notification back to PENDING for a new round; ``None`` if it is not one."""
+    reopened = await _collection().find_one_and_update(
+        {
+            "_id": notification_id,
+            "status": {"$in": [NotificationStatus.SENT.value, NotificationStatus.FAILED.value]},
+        },
+        {
+            "$set": {
+                "status": NotificationStatus.PENDING.value,
+                "next_attempt_at": now,
+                "delivering_until": None,
+                "updated_at": now,
+            },
+            "$inc": {"round": 1},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    return None if reopened is None else NotificationDocument.model_validate(reopened)
+
+
+async def overdue_notifications(before: datetime, limit: int) -> list[NotificationDocument]:
+    """PENDING notifications whose next attempt is due since ``before`` and nobody delivers."""
+    return (
+        await NotificationDocument.find(
+            {
+                "status": NotificationStatus.PENDING.value,
+                "next_attempt_at": {"$lte": before},
+                "$or": [{"delivering_until": None}, {"delivering_until": {"$lte": before}}],
+            }
+        )
+        .sort("next_attempt_at")
+        .limit(limit)
+        .to_list()
+    )

@@ -12,6 +12,7 @@ import pytest
 
 from astro.cli import _prepare_stores
 from astro.graph import compose_supergraph
+from astro.mailsink import MailSink
 from astro.settings import Settings
 from astro.supervisor import Supervisor
 
@@ -49,13 +50,24 @@ class Gateway:
 
 
 @pytest.fixture(scope="session")
-def platform(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+def platform_mail() -> Iterator[MailSink]:
+    """The SMTP server the platform's notifications go to (real SMTP, kept in memory)."""
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def platform(
+    settings: Settings, platform_mail: MailSink, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Gateway]:
     """The platform running on this session's stores, with demo data; the gateway client."""
     data = tmp_path_factory.mktemp("platform")
     asyncio.run(_prepare_stores(settings, seed=True))
     supergraph = Path(data / "supergraph.graphql")
     supergraph.write_text(compose_supergraph(settings))
-    supervisor = Supervisor(settings, log_dir=data / "logs")
+    supervisor = Supervisor(
+        settings.model_copy(update={"smtp_url": platform_mail.url}), log_dir=data / "logs"
+    )
     try:
         children = [
             (supervisor.start(name, ["subgraph", name], settings.subgraph_url(name)), name)

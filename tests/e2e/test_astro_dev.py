@@ -21,7 +21,10 @@ def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
     assert settings.postgres_url
     postgres_url = devstack.with_database(settings.postgres_url, f"astro_dev_{run}")
     devstack.ensure_database(postgres_url)
-    ports = {name: devstack.free_port() for name in ("gateway", "customer", "admin", "system")}
+    ports = {
+        name: devstack.free_port()
+        for name in ("gateway", "customer", "admin", "system", "smtp_sink")
+    }
     env = {
         **os.environ,
         "ASTRO_POSTGRES_URL": postgres_url,
@@ -53,6 +56,8 @@ def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
             "(ASTRO_POSTGRES_URL)" in text and "(ASTRO_MONGO_URL)" in text
         )  # where stores came from
         assert f"http://127.0.0.1:{ports['gateway']}/graphql" in text
+        # No ASTRO_SMTP_URL: a local mail sink takes the notifications' mail.
+        assert f"smtp://127.0.0.1:{ports['smtp_sink']}" in text
 
         url = f"http://127.0.0.1:{ports['gateway']}/graphql"
         query = "{ launches { destination rocket { name } supplier { name } } }"

@@ -37,6 +37,9 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "refunds": ("{ refunds(first: 1) { nodes { id } } }", {"finance"}),
     "launchReport": ("{ launchReport { launchId } }", {"finance"}),
     "supplierReport": ("{ supplierReport { supplierId } }", {"finance"}),
+    "myNotifications": ("{ myNotifications(limit: 1) { id status } }", EVERYONE_LOGGED_IN),
+    "notifications": ("{ notifications(limit: 1) { id status attempts { ok } } }", {"it"}),
+    "logs": ("{ logs(limit: 1) { at level message } }", {"it", "admin"}),
 }
 
 _tokens: dict[str, str | None] = {}
@@ -68,6 +71,21 @@ def test_role_against_protected_field(platform: Gateway, role: str, field: str) 
         assert body.get("data") is not None, body
     else:
         assert "UNAUTHORIZED_FIELD_OR_TYPE" in _codes(body), (role, field, body)
+        assert "data" not in body or body["data"] is None, body
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_against_resend_notification(platform: Gateway, role: str) -> None:
+    # An id no notification has: IT passes the gateway and the subgraph answers NOT_FOUND;
+    # everyone else is stopped at the gateway.
+    body = platform.post(
+        'mutation { resendNotification(id: "no-such-notification") { id } }',
+        token=token_for(platform, role),
+    )
+    if role == "it":
+        assert _codes(body) == {"NOT_FOUND"}, body
+    else:
+        assert "UNAUTHORIZED_FIELD_OR_TYPE" in _codes(body), (role, body)
         assert "data" not in body or body["data"] is None, body
 
 

@@ -83,3 +83,33 @@ def cancel_event(booking: dict[str, Any], requested_at: datetime | None = None) 
         "customer_id": booking["booking"]["customer_id"],
         "requested_at": (requested_at or datetime.now(UTC)).isoformat(),
     }
+
+
+def expected_launch(launch: Launch, status: str = "SCHEDULED") -> dict[str, Any]:
+    """The ``launch`` summary a booking event carries for ``launch``."""
+    return {
+        "id": str(launch.id),
+        "slug": launch.slug,
+        "destination": launch.destination,
+        "launch_date": launch.launch_date.astimezone(UTC).isoformat(),
+        "status": status,
+    }
+
+
+def expected_supplier(account: SupplierAccount) -> dict[str, Any]:
+    """The supplier contact events carry for ``account``."""
+    supplier = account.supplier
+    return {
+        "id": str(supplier.id),
+        "name": supplier.name,
+        "contact_email": supplier.contact_email,
+        "user_id": str(supplier.user_id),
+    }
+
+
+def expected_customer(booking: dict[str, Any]) -> dict[str, Any]:
+    """The ``customer`` a booking event carries for the booking of ``booking_event``."""
+    return {
+        "id": booking["booking"]["customer_id"],
+        "email": booking["booking"]["customer_email"],
+    }

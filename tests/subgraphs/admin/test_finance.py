@@ -26,7 +26,12 @@ from subgraphs.admin.store import (
     Spaceport,
 )
 from tests.subgraphs.admin.conftest import AdminServer, SupplierAccount
-from tests.subgraphs.admin.factories import booking_event, make_launch
+from tests.subgraphs.admin.factories import (
+    booking_event,
+    expected_launch,
+    expected_supplier,
+    make_launch,
+)
 
 Rows = Callable[[sa.Select[Any]], Awaitable[list[Any]]]
 
@@ -129,6 +134,7 @@ async def test_finance_cancels_a_booking_with_the_customers_refund_tiers(
             OutboxEvent.payload["booking_id"].astext == booking_id,
         )
     )
+    customer = event.payload.pop("customer")
     assert event.payload == {
         "event_id": str(event.event_id),
         "topic": "booking.cancelled",
@@ -139,7 +145,10 @@ async def test_finance_cancels_a_booking_with_the_customers_refund_tiers(
         "refund_percent": percent,
         "refund_amount": refund or "0.00",
         "cancelled_by": "finance",
+        "launch": expected_launch(launch),
+        "supplier": expected_supplier(account),
     }
+    assert customer["email"].endswith("@customers.example")
 
 
 async def test_finance_cannot_cancel_twice_nor_an_unknown_booking_and_others_cannot_at_all(

@@ -31,7 +31,14 @@ from subgraphs.admin.store import (
     Spaceport,
 )
 from tests.subgraphs.admin.conftest import SupplierAccount
-from tests.subgraphs.admin.factories import booking_event, cancel_event, make_launch
+from tests.subgraphs.admin.factories import (
+    booking_event,
+    cancel_event,
+    expected_customer,
+    expected_launch,
+    expected_supplier,
+    make_launch,
+)
 
 Rows = Callable[[sa.Select[Any]], Awaitable[list[Any]]]
 
@@ -89,6 +96,11 @@ async def test_record_booking_confirms_takes_seats_and_issues_the_customer_invoi
         "topic": "booking.confirmed",
         "booking_id": booking_id,
         "launch_id": str(launch.id),
+        "seats": 2,
+        "total": "2501.00",
+        "customer": expected_customer(event),
+        "launch": expected_launch(launch),
+        "supplier": expected_supplier(account),
     }
 
 
@@ -138,6 +150,8 @@ async def test_record_booking_rejects_when_not_enough_seats_are_left(
         "launch_id": str(launch.id),
         "seats": 2,
         "reason": "Only 1 seat(s) left; 2 requested.",
+        "customer": expected_customer(event),
+        "launch": expected_launch(launch),
     }
 
 
@@ -264,6 +278,9 @@ async def test_cancellation_refund_follows_the_tiers_at_their_exact_boundaries(
         "refund_percent": percent,
         "refund_amount": str(expected),
         "cancelled_by": "customer",
+        "customer": expected_customer(booked),
+        "launch": expected_launch(launch),
+        "supplier": expected_supplier(account),
     }
 
 
@@ -338,3 +355,35 @@ async def test_booking_events_are_relayed_to_the_customers_apply_booking_event_j
     for event in events:
         job = queued[f"event:{event.event_id}"]
         assert (job.function, job.args) == ("apply_booking_event", (event.payload,))
+
+
+async def test_a_booking_asked_again_after_its_answer_went_out_gets_the_answer_again(
+    db: Database,
+    account: SupplierAccount,
+    spaceport: Spaceport,
+    jobs_ctx: dict[str, Any],
+    rows: Rows,
+) -> None:
+    launch = await make_launch(db, account, spaceport)
+    event = booking_event(launch, seats=1)
+    queue = jobs_ctx["admin"].queue
+    queue_name = jobs_ctx["admin"].settings.queue_name
+
+    assert await record_booking(jobs_ctx, event) == "confirmed"
+    [answer] = await _events(rows, event["booking"]["id"])
+    # Not published yet: asking again leaves it to the relay.
+    assert await record_booking(jobs_ctx, event) == "duplicate"
+    resent = f"event:{answer.event_id}:resent:"
+    assert not [j for j in await queue.queued_jobs(queue_name=queue_name) if resent in j.job_id]
+
+    await relay_outbox(jobs_ctx)
+    # The customer store asks again (its answer job was lost): the same answer goes out again.
+    assert await record_booking(jobs_ctx, event) == "duplicate"
+    [again] = [
+        job
+        for job in await queue.queued_jobs(queue_name=queue_name)
+        if job.job_id and job.job_id.startswith(resent)
+    ]
+    assert again.function == "apply_booking_event"
+    assert again.args == (answer.payload,)
+    assert await _seats_sold(rows, launch) == 1

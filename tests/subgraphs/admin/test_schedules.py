@@ -165,12 +165,10 @@ async def test_relay_outbox_skips_unmapped_topics_without_blocking_mapped_ones(
     jobs_ctx: dict[str, Any],
     rows: Rows,
 ) -> None:
-    assert "launch.viability_flagged" not in EVENT_JOBS
+    assert "test.unmapped" not in EVENT_JOBS
     async with db.sessions.begin() as session:
         # More unmapped events than a batch holds, all older than the mapped one.
-        unmapped = [
-            add_event(session, "launch.viability_flagged", {"n": n}) for n in range(BATCH_SIZE + 1)
-        ]
+        unmapped = [add_event(session, "test.unmapped", {"n": n}) for n in range(BATCH_SIZE + 1)]
     launch = await make_launch(db, account, spaceport)
     [scheduled] = await rows(
         sa.select(OutboxEvent).where(

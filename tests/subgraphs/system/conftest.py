@@ -1,4 +1,5 @@
-"""The system subgraph served over real HTTP (uvicorn) on this session's MongoDB."""
+"""The system subgraph served over real HTTP (uvicorn) on this session's MongoDB, its jobs run by
+a real arq worker on Redis, and a real SMTP server (aiosmtpd) receiving its emails."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ import asyncio
 import json
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from arq import create_pool
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker
 from pymongo import AsyncMongoClient, monitoring
 
+from astro.mailsink import MailSink
 from astro.settings import Settings
+from subgraphs.system import jobs as system_jobs
 from subgraphs.system.app import create_app
 from tests.serving import serve
 
@@ -103,10 +109,85 @@ def command_log(settings: Settings) -> CommandLog:
 
 
 @pytest.fixture(scope="session")
-async def system_url(settings: Settings, command_log: CommandLog) -> AsyncIterator[str]:
+def mail_sink() -> Iterator[MailSink]:
+    """A real SMTP server on a free port, keeping what it receives."""
+    with MailSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def system_settings(settings: Settings, mail_sink: MailSink) -> Settings:
+    """The session's settings with a queue of our own (no other test's worker eats our jobs),
+    mail through :func:`mail_sink`, and quick retries: 3 attempts, 0.05 s doubling."""
+    return settings.model_copy(
+        update={
+            "queue_name": f"{settings.queue_name}:system",
+            "smtp_url": mail_sink.url,
+            "smtp_timeout_seconds": 5.0,
+            "notification_max_attempts": 3,
+            "notification_retry_seconds": 0.05,
+            "notification_retry_max_seconds": 0.4,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+async def system_url(system_settings: Settings, command_log: CommandLog) -> AsyncIterator[str]:
     """Base URL of the system subgraph running in this session's event loop."""
-    async with serve(create_app(settings)) as url:
+    async with serve(create_app(system_settings)) as url:
         yield url
+
+
+@dataclass
+class Jobs:
+    """The system subgraph's arq jobs on the session's Redis, run by a real worker on demand."""
+
+    settings: Settings
+    queue: ArqRedis
+    mongo: AsyncMongoClient[dict[str, Any]]
+
+    async def enqueue(self, function: str, *args: Any, job_id: str | None = None) -> None:
+        await self.queue.enqueue_job(
+            function, *args, _job_id=job_id, _queue_name=self.settings.queue_name
+        )
+
+    def worker(self) -> Worker:
+        """A burst worker: it runs until no job is queued or deferred (retries included)."""
+        assert self.settings.redis_url
+        return Worker(
+            functions=system_jobs.functions,
+            queue_name=self.settings.queue_name,
+            redis_settings=RedisSettings.from_dsn(self.settings.redis_url),
+            # The documents are bound by the app this session serves: share them, do not rebind.
+            ctx={"system": system_jobs.SystemJobContext(self.settings, self.mongo)},
+            burst=True,
+            poll_delay=0.02,
+            handle_signals=False,
+        )
+
+    async def run(self, within: float = 60.0) -> None:
+        """Run every queued job, and the retries they ask for, to the end."""
+        worker = self.worker()
+        try:
+            await asyncio.wait_for(worker.main(), within)
+        finally:
+            await worker.close()
+
+
+@pytest.fixture(scope="session")
+async def jobs(system_settings: Settings, system_url: str) -> AsyncIterator[Jobs]:
+    assert system_settings.redis_url
+    queue = await create_pool(
+        RedisSettings.from_dsn(system_settings.redis_url),
+        default_queue_name=system_settings.queue_name,
+    )
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(system_settings.mongo_url)
+    await queue.delete(system_settings.queue_name)
+    try:
+        yield Jobs(system_settings, queue, mongo)
+    finally:
+        await queue.aclose()
+        await mongo.close()
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,8 @@ from subgraphs.system.store import UserDocument
 async def main():
     ctx = {}
     await jobs.startup(ctx)
-    print(await UserDocument.find_all().count(), jobs.functions, jobs.cron_jobs)
+    names = lambda items: ",".join(sorted(getattr(i, "name", None) or i.__name__ for i in items))
+    print(await UserDocument.find_all().count(), names(jobs.functions), names(jobs.cron_jobs))
     await jobs.shutdown(ctx)
     print(sorted(ctx))
 
@@ -117,7 +118,11 @@ async def test_worker_hooks_open_and_close_the_store(settings: Settings) -> None
     assert worker.returncode == 0, err.decode()
     count, functions, cron_jobs, remaining = out.decode().split()
     assert int(count) >= len(DEMO_USERS)
-    assert (functions, cron_jobs, remaining) == ("[]", "[]", "[]")
+    assert (functions, cron_jobs, remaining) == (
+        "collect_logs,deliver_notification,notify_event,prune_logs,redrive_notifications",
+        "system:collect_logs,system:prune_logs,system:redrive_notifications",
+        "[]",
+    )
 
 
 async def test_healthz_answers_ok(system_url: str) -> None:
