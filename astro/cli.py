@@ -91,6 +91,12 @@ def dev(
             url = settings.subgraph_url(name)
             children.append((supervisor.start(name, ["subgraph", name], url), url))
         supervisor.start("worker", ["worker"], "arq queue " + settings.queue_name)
+        if settings.notification_queue != settings.queue_name:
+            supervisor.start(
+                "notifier",
+                ["worker", "--notifications"],
+                "arq queue " + settings.notification_queue,
+            )
         for child, url in children:
             supervisor.wait_healthy(child, url.rsplit("/", 1)[0] + "/healthz")
         gateway_url = f"http://{settings.host}:{settings.gateway_port}/graphql"
@@ -208,8 +214,16 @@ def subgraph(
 
 
 @app.command()
-def worker() -> None:
-    """An arq worker running every subgraph's jobs."""
+def worker(
+    notifications: Annotated[
+        bool,
+        typer.Option(
+            "--notifications",
+            help="Run the notification jobs (their own queue) instead of the others.",
+        ),
+    ] = False,
+) -> None:
+    """An arq worker running every subgraph's jobs (or, --notifications, the emails)."""
     import logging.config
 
     from arq.logs import default_log_config
@@ -218,8 +232,8 @@ def worker() -> None:
 
     logging.config.dictConfig(default_log_config(verbose=False))
     settings = get_settings()
-    _ship_logs(settings, "worker")
-    create_worker(settings).run()
+    _ship_logs(settings, "notifier" if notifications else "worker")
+    create_worker(settings, notifications=notifications).run()
 
 
 @app.command()

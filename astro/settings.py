@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     customer_db: str = "astro_customer"
     system_db: str = "astro_system"
     queue_name: str = "astro:queue"
+    # Emails go through a queue (and worker) of their own, so a rush of them never holds up the
+    # booking sync; unset: ``<queue_name>:notifications``; equal to ``queue_name``: one queue.
+    notification_queue_name: str | None = None
 
     jwt_secret: str = Field(default="dev-only-secret-change-me-in-production-0123456789")
     jwt_issuer: str = "astrobookings"
@@ -64,6 +67,11 @@ class Settings(BaseSettings):
     notification_max_attempts: int = Field(default=5, ge=1, le=50)
     notification_retry_seconds: float = Field(default=30.0, gt=0)
     notification_retry_max_seconds: float = Field(default=3600.0, gt=0)
+
+    @property
+    def notification_queue(self) -> str:
+        """The arq queue of the notification jobs."""
+        return self.notification_queue_name or f"{self.queue_name}:notifications"
 
     def subgraph_url(self, name: str) -> str:
         """The GraphQL URL of subgraph ``name`` (``customer``, ``admin`` or ``system``)."""

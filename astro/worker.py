@@ -104,12 +104,31 @@ def _job_modules() -> list[ModuleType]:
 
 
 def create_worker(
-    settings: Settings, *, burst: bool = False, handle_signals: bool = True
+    settings: Settings,
+    *,
+    notifications: bool = False,
+    burst: bool = False,
+    handle_signals: bool = True,
 ) -> LeasingWorker:
-    """An arq worker over ``settings.redis_url`` running every subgraph's jobs."""
+    """An arq worker over ``settings.redis_url``: every subgraph's jobs on ``queue_name``, or,
+    with ``notifications``, the notification jobs on ``notification_queue``. When both name
+    one queue, the first worker runs them all."""
     if not settings.redis_url:
         raise RuntimeError("ASTRO_REDIS_URL is not set")
-    modules = _job_modules()
+    one_queue = settings.notification_queue == settings.queue_name
+    if notifications and one_queue:
+        raise RuntimeError("the notification queue is the main queue: run one worker")
+    every = _job_modules()
+    senders = [module for module in every if hasattr(module, "notification_functions")]
+    modules = senders if notifications else every
+    functions: list[Any] = []
+    cron_jobs: list[Any] = []
+    if not notifications:
+        functions += [fn for module in modules for fn in module.functions]
+        cron_jobs += [job for module in modules for job in module.cron_jobs]
+    if notifications or one_queue:
+        functions += [fn for module in senders for fn in module.notification_functions]
+        cron_jobs += [job for module in senders for job in module.notification_cron_jobs]
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["settings"] = settings
@@ -121,9 +140,9 @@ def create_worker(
             await module.shutdown(ctx)
 
     return LeasingWorker(
-        functions=[fn for module in modules for fn in module.functions],
-        cron_jobs=[job for module in modules for job in module.cron_jobs],
-        queue_name=settings.queue_name,
+        functions=functions,
+        cron_jobs=cron_jobs,
+        queue_name=settings.notification_queue if notifications else settings.queue_name,
         redis_settings=RedisSettings.from_dsn(settings.redis_url),
         on_startup=startup,
         on_shutdown=shutdown,

@@ -7,7 +7,7 @@ daily schedules (launch viability, overdue invoices).
 from __future__ import annotations
 
 import logging
-import uuid
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from arq import Retry, cron, func
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
 
@@ -121,7 +122,11 @@ async def _relay_batch(state: AdminWorker) -> int:
                     job,
                     event.payload,
                     _job_id=event_job_id(event.event_id, job, position),
-                    _queue_name=state.settings.queue_name,
+                    _queue_name=(
+                        state.settings.notification_queue
+                        if job == NOTIFY
+                        else state.settings.queue_name
+                    ),
                 )
         if events:
             await session.execute(
@@ -174,11 +179,14 @@ async def _resend_booking_answer(state: AdminWorker, booking_id: str) -> None:
         )
     if answer is None or answer.published_at is None:
         return  # not answered yet, or the relay is about to publish the answer
-    # A fresh job id: arq refuses the original one while it remembers that job.
+    if await state.queue.exists(job_key_prefix + event_job_id(answer.event_id, APPLY_BOOKING, 0)):
+        return  # the answer is still queued (a backlog): it will be applied
+    # A fresh job id (arq refuses the original one while it remembers that job), at most one
+    # a minute however often the customer store asks.
     await state.queue.enqueue_job(
         APPLY_BOOKING,
         answer.payload,
-        _job_id=f"event:{answer.event_id}:resent:{uuid.uuid4().hex[:8]}",
+        _job_id=f"event:{answer.event_id}:resent:{int(time.time() // 60)}",
         _queue_name=state.settings.queue_name,
     )
     log.info("booking %s: answer %s sent again", booking_id, answer.event_id)

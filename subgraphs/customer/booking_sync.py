@@ -9,6 +9,7 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 from arq.connections import ArqRedis
+from arq.constants import job_key_prefix
 from bson import Decimal128
 from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -28,6 +29,8 @@ from subgraphs.customer.store import (
 
 RELAY_BATCH = 100
 REDRIVE_AFTER = timedelta(seconds=15)
+REDRIVE_MAX_DELAY = timedelta(minutes=10)
+REDRIVE_BATCH = 500
 # How long marking outbox entries may retry its transaction: a relay or redrive cron held up by a
 # killed worker's transaction gives up (the next tick tries again) instead of piling up with
 # the ticks after it and taking the worker's job slots from the ledger's answers.
@@ -71,13 +74,51 @@ async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
             return published
 
 
-async def redrive_unanswered(now: datetime, after: timedelta = REDRIVE_AFTER) -> int:
-    """Publish again the entries the ledger has not answered ``after`` their publication (its
-    job failed, e.g. PostgreSQL was down, or its worker died); returns how many."""
+def redrive_due(entry: OutboxEntry, now: datetime, after: timedelta = REDRIVE_AFTER) -> bool:
+    """Whether ``entry`` has waited long enough for an answer: ``after`` its first publication,
+    then twice as long after each further one, at most :data:`REDRIVE_MAX_DELAY`."""
+    if entry.published_at is None:
+        return False
+    published = entry.published_at
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    delay = min(after * (1 << min(max(entry.attempts - 1, 0), 16)), REDRIVE_MAX_DELAY)
+    return published + delay <= now
+
+
+async def redrive_unanswered(
+    queue: ArqRedis, now: datetime, after: timedelta = REDRIVE_AFTER
+) -> int:
+    """Mark for publication again the entries the ledger has not answered in time (its job
+    failed, e.g. PostgreSQL was down, or its worker died); returns how many.
+
+    An entry whose last job is still queued or running is left alone: that job will answer,
+    and publishing again under a backlog would only pile duplicates onto it.
+    """
+    candidates = (
+        await OutboxEntry.find(
+            {"acknowledged_at": None, "published_at": {"$ne": None, "$lt": now - after}}
+        )
+        .sort("published_at")
+        .limit(REDRIVE_BATCH)
+        .to_list()
+    )
+    due = [entry for entry in candidates if redrive_due(entry, now, after)]
+    if not due:
+        return 0
+    pipe = queue.pipeline(transaction=False)
+    for entry in due:
+        # ``attempts`` already counts the last publication; its job was named before that.
+        last = entry.model_copy(update={"attempts": entry.attempts - 1})
+        pipe.exists(job_key_prefix + job_id(last))
+    still_queued = await pipe.execute()
+    ids = [entry.id for entry, queued in zip(due, still_queued, strict=True) if not queued]
+    if not ids:
+        return 0
     return await in_transaction(
         partial(
             _update_outbox,
-            {"acknowledged_at": None, "published_at": {"$ne": None, "$lt": now - after}},
+            {"_id": {"$in": ids}, "acknowledged_at": None},
             {"$set": {"published_at": None}},
         ),
         within=MARK_WITHIN_SECONDS,

@@ -116,7 +116,10 @@ async def relay_customer_outbox(ctx: dict[str, Any]) -> int:
 
 async def redrive_customer_outbox(ctx: dict[str, Any]) -> int:
     """Publish again the outbox entries the ledger has not answered in time, then relay."""
-    await redrive_unanswered(datetime.now(UTC))
+    queue = _redis(ctx)
+    if queue is None:
+        raise RuntimeError("redrive_customer_outbox runs in an arq worker (it needs ctx['redis'])")
+    await redrive_unanswered(queue, datetime.now(UTC))
     return await relay_customer_outbox(ctx)
 
 

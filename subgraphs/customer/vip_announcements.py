@@ -81,6 +81,6 @@ async def announce_to_vips(
                 },
             },
             _job_id=f"notify:{event['event_id']}:vip:{customer_id}",
-            _queue_name=settings.queue_name,
+            _queue_name=settings.notification_queue,
         )
     return len(vips)

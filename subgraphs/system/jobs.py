@@ -75,7 +75,7 @@ async def enqueue_delivery(
         DELIVER_JOB,
         notification.id,
         _job_id=delivery_job_id(notification, suffix),
-        _queue_name=settings.queue_name,
+        _queue_name=settings.notification_queue,
     )
 
 
@@ -157,16 +157,19 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await system.mongo.close()
 
 
-functions: list[WorkerCoroutine | Function] = [
-    func(notify_event, name=NOTIFY_JOB),
-    func(deliver_notification, name=DELIVER_JOB, max_tries=DELIVER_MAX_TRIES),
-    redrive_notifications,
-    collect_logs,
-    prune_logs,
-]
+functions: list[WorkerCoroutine | Function] = [collect_logs, prune_logs]
 cron_jobs: list[CronJob] = [
     cron(collect_logs, name="system:collect_logs", second=set(range(0, 60, 2)), timeout=30),
     cron(prune_logs, name="system:prune_logs", hour={4}, minute={10}, timeout=300),
+]
+# On ``settings.notification_queue``, run by a worker of their own (``astro worker
+# --notifications``): a rush of emails never holds up the booking sync.
+notification_functions: list[WorkerCoroutine | Function] = [
+    func(notify_event, name=NOTIFY_JOB),
+    func(deliver_notification, name=DELIVER_JOB, max_tries=DELIVER_MAX_TRIES),
+    redrive_notifications,
+]
+notification_cron_jobs: list[CronJob] = [
     cron(
         redrive_notifications,
         name="system:redrive_notifications",

@@ -74,6 +74,7 @@ def platform(
             for name in SUBGRAPHS
         ]
         supervisor.start("worker", ["worker"], settings.queue_name)
+        supervisor.start("notifier", ["worker", "--notifications"], settings.notification_queue)
         for child, name in children:
             supervisor.wait_healthy(
                 child, settings.subgraph_url(name).replace("/graphql", "/healthz")

@@ -1,4 +1,4 @@
-"""The platform log through the gateway: an error logged in the worker process is shipped,
+"""The platform log through the gateway: an error logged in the notification worker is shipped,
 collected by the system worker and read by IT with the ``logs`` query."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _enqueue_unreadable_event(settings: Settings, event_id: str) -> None:
             await queue.enqueue_job(
                 "notify_event",
                 {"event_id": event_id, "topic": "booking.confirmed"},  # no booking, no customer
-                _queue_name=settings.queue_name,
+                _queue_name=settings.notification_queue,
             )
         finally:
             await queue.aclose()
@@ -37,7 +37,7 @@ def _enqueue_unreadable_event(settings: Settings, event_id: str) -> None:
     asyncio.run(run())
 
 
-def test_an_error_in_the_worker_reaches_it_through_the_gateway(
+def test_an_error_in_a_worker_reaches_it_through_the_gateway(
     platform: Gateway, settings: Settings
 ) -> None:
     it = platform.login("it@astrobookings.dev", DEMO_PASSWORD)
@@ -53,7 +53,7 @@ def test_an_error_in_the_worker_reaches_it_through_the_gateway(
         time.sleep(0.3)
     [entry] = body["data"]["logs"]
     assert entry["level"] == "ERROR"
-    assert entry["source"] == "worker"
+    assert entry["source"] == "notifier"
     assert entry["logger"] == "subgraphs.system.jobs"
     assert f"event {event_id} not notified" in entry["message"]
     assert entry["pid"] > 0

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from arq import Retry
+from arq.constants import job_key_prefix
 
 from astro.refunds import months_before
 from subgraphs.admin.jobs import AdminWorker, record_booking, record_cancellation, relay_outbox
@@ -377,7 +378,16 @@ async def test_a_booking_asked_again_after_its_answer_went_out_gets_the_answer_a
     assert not [j for j in await queue.queued_jobs(queue_name=queue_name) if resent in j.job_id]
 
     await relay_outbox(jobs_ctx)
-    # The customer store asks again (its answer job was lost): the same answer goes out again.
+    # Asked again while the answer's job is still queued (a backlog): it will be applied.
+    assert await record_booking(jobs_ctx, event) == "duplicate"
+    assert not [j for j in await queue.queued_jobs(queue_name=queue_name) if resent in j.job_id]
+
+    # The answer's job was lost (dropped after its last try): the same answer goes out again,
+    # once however often the customer store asks.
+    original = f"event:{answer.event_id}"
+    await queue.zrem(queue_name, original)
+    await queue.delete(job_key_prefix + original)
+    assert await record_booking(jobs_ctx, event) == "duplicate"
     assert await record_booking(jobs_ctx, event) == "duplicate"
     [again] = [
         job

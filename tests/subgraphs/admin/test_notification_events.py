@@ -199,6 +199,14 @@ async def test_the_relay_hands_each_event_to_every_consumer_of_its_topic(
         job.job_id: job.function
         for job in await state.queue.queued_jobs(queue_name=state.settings.queue_name)
     }
+    # The emails go to their own queue (a worker of their own), never ahead of the sync.
+    queued_notifications = {
+        job.job_id: job.function
+        for job in await state.queue.queued_jobs(queue_name=state.settings.notification_queue)
+    }
+    assert set(queued_notifications.values()) == {"notify_event"}
+    assert "notify_event" not in queued.values()
+    queued |= queued_notifications
     by_topic = {event.topic: event.event_id for event in events}
     assert set(by_topic) == {"launch.scheduled", "booking.confirmed", "invoice.issued"}
     assert queued[f"event:{by_topic['launch.scheduled']}"] == "apply_launch_event"

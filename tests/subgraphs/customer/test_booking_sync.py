@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
+from arq.constants import job_key_prefix
 from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
@@ -262,6 +263,12 @@ async def test_malformed_booking_event_is_refused(customer_db: Any) -> None:
     assert await customer_db["applied_booking_events"].find_one({"_id": event["event_id"]}) is None
 
 
+async def _lose_job(pool: ArqRedis, name: str, job_id: str) -> None:
+    """What a failed or lost job leaves: nothing queued under its id."""
+    await pool.zrem(name, job_id)
+    await pool.delete(job_key_prefix + job_id)
+
+
 async def test_unanswered_request_is_published_again_under_a_fresh_job_id(
     customer_api: GraphQLClient,
     customer: Caller,
@@ -274,24 +281,60 @@ async def test_unanswered_request_is_published_again_under_a_fresh_job_id(
     ctx = {"redis": pool, "settings": settings.model_copy(update={"queue_name": name})}
     await relay_customer_outbox(ctx)
     [entry] = await customer_db["outbox"].find({"booking_id": booking["id"]}).to_list()
-    # The ledger's job failed (say PostgreSQL was down) and nothing answered for a while.
     long_ago = entry["published_at"] - timedelta(minutes=1)
     await customer_db["outbox"].update_one(
         {"_id": entry["_id"]}, {"$set": {"published_at": long_ago}}
     )
+    # Its job is still queued (a backlog): it will answer, so nothing is published again.
+    await redrive_customer_outbox(ctx)
+    jobs = [str(job.job_id) for job in await pool.queued_jobs(queue_name=name)]
+    assert [job for job in jobs if entry["_id"] in job] == [f"event:{entry['_id']}"]
 
+    # The ledger's job failed (say PostgreSQL was down) and nothing answered for a while.
+    await _lose_job(pool, name, f"event:{entry['_id']}")
     await redrive_customer_outbox(ctx)
     await apply_booking_event({}, _event("booking.confirmed", booking, target["id"]))
     await customer_db["outbox"].update_one(
         {"_id": entry["_id"]}, {"$set": {"published_at": long_ago}}
     )
-    await redrive_customer_outbox(ctx)
+    await _lose_job(pool, name, f"event:{entry['_id']}:1")
+    await redrive_customer_outbox(ctx)  # answered meanwhile: not published again
 
     jobs = [str(job.job_id) for job in await pool.queued_jobs(queue_name=name)]
-    assert sorted(job for job in jobs if entry["_id"] in job) == [
-        f"event:{entry['_id']}",
-        f"event:{entry['_id']}:1",
-    ]
+    assert [job for job in jobs if entry["_id"] in job] == []
     stored = await customer_db["outbox"].find_one({"_id": entry["_id"]})
     assert stored["attempts"] == 2
     assert stored["acknowledged_at"] is not None
+
+
+async def test_redrive_waits_twice_as_long_after_each_publication(
+    customer_api: GraphQLClient,
+    customer: Caller,
+    customer_db: Any,
+    settings: Settings,
+    private_queue: tuple[ArqRedis, str],
+) -> None:
+    pool, name = private_queue
+    _, booking = await _pending_booking(customer_api, customer)
+    ctx = {"redis": pool, "settings": settings.model_copy(update={"queue_name": name})}
+    await relay_customer_outbox(ctx)
+    [entry] = await customer_db["outbox"].find({"booking_id": booking["id"]}).to_list()
+    await _lose_job(pool, name, f"event:{entry['_id']}")
+    # Published three times already: the next try is due 60 s after the last one, not 15 s.
+    await customer_db["outbox"].update_one(
+        {"_id": entry["_id"]},
+        {"$set": {"attempts": 3, "published_at": datetime.now(UTC) - timedelta(seconds=40)}},
+    )
+    await redrive_customer_outbox(ctx)
+    stored = await customer_db["outbox"].find_one({"_id": entry["_id"]})
+    assert stored["published_at"] is not None and stored["attempts"] == 3
+
+    await customer_db["outbox"].update_one(
+        {"_id": entry["_id"]},
+        {"$set": {"published_at": datetime.now(UTC) - timedelta(seconds=61)}},
+    )
+    await redrive_customer_outbox(ctx)
+    stored = await customer_db["outbox"].find_one({"_id": entry["_id"]})
+    assert stored["attempts"] == 4
+    jobs = [str(job.job_id) for job in await pool.queued_jobs(queue_name=name)]
+    assert f"event:{entry['_id']}:3" in jobs

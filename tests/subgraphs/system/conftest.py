@@ -122,6 +122,7 @@ def system_settings(settings: Settings, mail_sink: MailSink) -> Settings:
     return settings.model_copy(
         update={
             "queue_name": f"{settings.queue_name}:system",
+            "notification_queue_name": f"{settings.queue_name}:system",  # one burst worker
             "smtp_url": mail_sink.url,
             "smtp_timeout_seconds": 5.0,
             "notification_max_attempts": 3,
@@ -155,7 +156,7 @@ class Jobs:
         """A burst worker: it runs until no job is queued or deferred (retries included)."""
         assert self.settings.redis_url
         return Worker(
-            functions=system_jobs.functions,
+            functions=[*system_jobs.functions, *system_jobs.notification_functions],
             queue_name=self.settings.queue_name,
             redis_settings=RedisSettings.from_dsn(self.settings.redis_url),
             # The documents are bound by the app this session serves: share them, do not rebind.

@@ -93,7 +93,11 @@ async def main():
     ctx = {}
     await jobs.startup(ctx)
     names = lambda items: ",".join(sorted(getattr(i, "name", None) or i.__name__ for i in items))
-    print(await UserDocument.find_all().count(), names(jobs.functions), names(jobs.cron_jobs))
+    print(
+        await UserDocument.find_all().count(),
+        names(jobs.functions + jobs.notification_functions),
+        names(jobs.cron_jobs + jobs.notification_cron_jobs),
+    )
     await jobs.shutdown(ctx)
     print(sorted(ctx))
 
