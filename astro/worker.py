@@ -89,6 +89,9 @@ class LeasingWorker(Worker):
                 log.warning("could not renew the running jobs' leases", exc_info=True)
 
 
+NOTIFICATION_MAX_JOBS = 4
+
+
 def coalesced_job_id(name: str, scope: str, window: float = 0.1) -> str:
     """A job id shared by the requests for job ``name`` made within one ``window`` of seconds.
 
@@ -149,7 +152,8 @@ def create_worker(
         burst=burst,
         handle_signals=handle_signals,
         poll_delay=0.05,
-        max_jobs=20,
+        # Emails take a small share of the stores: under a rush the sync goes first.
+        max_jobs=NOTIFICATION_MAX_JOBS if notifications else 20,
         job_timeout=120,
         max_tries=10,
     )

@@ -26,7 +26,7 @@ from subgraphs.customer.jobs import (
 )
 from subgraphs.customer.store import MongoDoc
 from tests.subgraphs.customer.booking_api import CANCEL, book, launch
-from tests.subgraphs.customer.conftest import Caller, GraphQLClient
+from tests.subgraphs.customer.conftest import Caller, GraphQLClient, new_customer
 from tests.subgraphs.customer.factories import passengers
 
 
@@ -338,3 +338,42 @@ async def test_redrive_waits_twice_as_long_after_each_publication(
     assert stored["attempts"] == 4
     jobs = [str(job.job_id) for job in await pool.queued_jobs(queue_name=name)]
     assert f"event:{entry['_id']}:3" in jobs
+
+
+async def test_confirmations_arriving_together_each_get_their_own_outcome(
+    customer_api: GraphQLClient, customer_db: Any, settings: Settings
+) -> None:
+    # Three customers (the per-customer cap), four bookings on one launch, confirmed at once,
+    # one confirmation delivered twice and one for a booking this store never had.
+    target = await launch()
+    bookings = []
+    for _ in range(4):
+        body = await book(customer_api, new_customer(settings), target["id"], passengers(1))
+        assert "errors" not in body, body
+        bookings.append(body["data"]["bookSeats"])
+    events = [_event("booking.confirmed", booking, target["id"]) for booking in bookings]
+    stranger = _event("booking.confirmed", {"id": str(uuid.uuid4())}, target["id"])
+
+    outcomes = await asyncio.gather(
+        *(apply_booking_change(event) for event in [*events, events[0], stranger])
+    )
+
+    assert [outcome for outcome, _ in outcomes] == [
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "confirmed",
+        "duplicate",
+        "unknown_booking",
+    ]
+    for booking in bookings:
+        stored = await customer_db["bookings"].find_one({"_id": booking["id"]})
+        assert stored["status"] == "CONFIRMED"
+        entry = await customer_db["outbox"].find_one({"booking_id": booking["id"]})
+        assert entry["acknowledged_at"] is not None
+    applied = await customer_db["applied_booking_events"].count_documents(
+        {"_id": {"$in": [event["event_id"] for event in [*events, stranger]]}}
+    )
+    assert applied == 5
+    # Delivered again later: a duplicate, nothing changes.
+    assert (await apply_booking_change(events[1]))[0] == "duplicate"
