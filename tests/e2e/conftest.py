@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -89,3 +90,16 @@ def platform(
         yield Gateway(url)
     finally:
         supervisor.stop()
+
+
+T = TypeVar("T")
+
+
+def wait_for(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 30) -> T:
+    """``read()`` again until ``done`` says so or ``timeout`` seconds passed; its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if done(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +16,7 @@ from pymongo import AsyncMongoClient
 from astro.demo import DEMO_PASSWORD
 from astro.identity import issue_access_token
 from astro.settings import Settings
-from tests.e2e.conftest import Gateway
+from tests.e2e.conftest import Gateway, wait_for
 
 BOOK = """
 mutation($input: BookSeatsInput!) {
@@ -57,19 +56,6 @@ def _launch_with_seats(gateway: Gateway, seats: int) -> dict[str, Any]:
         time.sleep(0.2)
 
 
-def _wait_for(
-    read: Callable[[], list[dict[str, Any]]],
-    done: Callable[[list[dict[str, Any]]], bool],
-    timeout: float,
-) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        items = read()
-        if done(items) or time.monotonic() > deadline:
-            return items
-        time.sleep(0.1)
-
-
 def _my_bookings(gateway: Gateway, token: str) -> list[dict[str, Any]]:
     body = gateway.post(MY_BOOKINGS, token=token)
     assert "errors" not in body, body
@@ -89,7 +75,7 @@ def test_demo_customer_books_seats_and_the_ledger_confirms_them(platform: Gatewa
     booking = booked["data"]["bookSeats"]
     assert booking["status"] == "PENDING"
     assert booking["launch"]["seatsLeft"] == launch["seatsLeft"] - 2
-    listed = _wait_for(
+    listed = wait_for(
         lambda: [b for b in _my_bookings(platform, token) if b["id"] == booking["id"]],
         lambda items: bool(items) and items[0]["status"] == "CONFIRMED",
         timeout=15,
@@ -126,7 +112,7 @@ def test_cancelling_a_year_ahead_refunds_90_percent_in_both_stores(
         BOOK, {"input": {"launchId": launch["id"], "passengers": _passengers(1)}}, token=token
     )
     booking_id = booked["data"]["bookSeats"]["id"]
-    _wait_for(
+    wait_for(
         lambda: [b for b in _my_bookings(platform, token) if b["id"] == booking_id],
         lambda items: items[0]["status"] == "CONFIRMED",
         timeout=15,
@@ -271,7 +257,7 @@ def test_500_concurrent_bookings_sell_exactly_the_capacity_and_both_stores_agree
 ) -> None:
     capacity = 40
     launch_id = _schedule_big_launch(platform, capacity)
-    _wait_for(
+    wait_for(
         lambda: platform.post(CATALOG, {"filter": {"destination": "Rush Orbit"}})["data"][
             "catalog"
         ]["edges"],

@@ -5,19 +5,15 @@ IT resends one."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 
 from astro.demo import DEMO_PASSWORD
 from astro.mailsink import MailSink, ReceivedMail
 from astro.settings import Settings
-from tests.e2e.conftest import Gateway
+from tests.e2e.conftest import Gateway, wait_for
 from tests.e2e.test_operations import SUPPLIER, _book, _schedule
-
-T = TypeVar("T")
 
 CUSTOMER = "customer@astrobookings.dev"
 VIP = "vip@astrobookings.dev"
@@ -26,15 +22,6 @@ MY_NOTIFICATIONS = """
 { myNotifications(limit: 200) { id kind status subject body bookingId launchId attemptCount } }
 """
 MY_BOOKINGS = "{ myBookings { id status rejectionReason } }"
-
-
-def _wait_for(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 30) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def _mine(platform: Gateway, token: str) -> list[dict[str, Any]]:
@@ -74,7 +61,7 @@ def test_rejected_booking_emails_the_customer(
     _set_ledger_status(settings, launch["id"], "ABORTED")
     try:
         booking = _book(platform, launch["id"], seats=1)
-        bookings = _wait_for(
+        bookings = wait_for(
             lambda: platform.post(MY_BOOKINGS, token=customer)["data"]["myBookings"],
             lambda items: any(
                 b["id"] == booking["id"] and b["status"] == "REJECTED" for b in items
@@ -82,7 +69,7 @@ def test_rejected_booking_emails_the_customer(
         )
         [rejected] = [b for b in bookings if b["id"] == booking["id"]]
         assert rejected["status"] == "REJECTED", bookings
-        told = _wait_for(
+        told = wait_for(
             lambda: [
                 n
                 for n in _mine(platform, customer)
@@ -117,7 +104,7 @@ def test_a_vip_hears_of_a_newly_scheduled_launch_and_a_plain_customer_does_not(
 
     launch = _schedule(platform, supplier, seats=6)
 
-    told = _wait_for(
+    told = wait_for(
         lambda: [
             n
             for n in _mine(platform, vip)
@@ -139,7 +126,7 @@ def test_it_resends_a_notification_and_only_it_sees_them_all(
 ) -> None:
     it = platform.login(IT, DEMO_PASSWORD)
     vip = platform.login(VIP, DEMO_PASSWORD)
-    sent = _wait_for(
+    sent = wait_for(
         lambda: [n for n in _mine(platform, vip) if n["status"] == "SENT"], bool, timeout=30
     )
     assert sent, "the VIP has no sent notification yet (demo launches announce themselves)"
@@ -161,7 +148,7 @@ def test_it_resends_a_notification_and_only_it_sees_them_all(
         {"id": target["id"]},
         token=vip,
     )
-    delivered = _wait_for(
+    delivered = wait_for(
         lambda: _mails_of(platform_mail, target["id"]), lambda mails: len(mails) > before
     )
 
@@ -171,7 +158,7 @@ def test_it_resends_a_notification_and_only_it_sees_them_all(
     assert resent["data"]["resendNotification"] == {"id": target["id"], "status": "PENDING"}
     assert by_vip["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
     assert len(delivered) == before + 1
-    [again] = _wait_for(
+    [again] = wait_for(
         lambda: [n for n in _mine(platform, vip) if n["id"] == target["id"]],
         lambda items: items[0]["status"] == "SENT",
     )

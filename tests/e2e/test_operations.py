@@ -3,18 +3,14 @@ the whole platform (real stores, real arq worker)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from astro.demo import DEMO_PASSWORD, DEMO_SUPPLIER_ID
-from tests.e2e.conftest import Gateway
-
-T = TypeVar("T")
+from tests.e2e.conftest import Gateway, wait_for
 
 SUPPLIER = "supplier@astrobookings.dev"
 FINANCE = "finance@astrobookings.dev"
@@ -49,15 +45,6 @@ def _ok(gateway: Gateway, query: str, variables: dict[str, Any] | None, token: s
     body = gateway.post(query, variables, token)
     assert "errors" not in body, body
     return body["data"]
-
-
-def _wait_for(read: Callable[[], T], done: Callable[[T], bool], timeout: float = 20) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = read()
-        if done(value) or time.monotonic() > deadline:
-            return value
-        time.sleep(0.2)
 
 
 def _schedule(gateway: Gateway, token: str, *, seats: int = 6, days: int = 600) -> dict[str, Any]:
@@ -160,7 +147,7 @@ def test_demo_supplier_sees_occupancy_of_its_flown_launches_and_their_manifest(
 
 def _book(platform: Gateway, launch_id: str, seats: int) -> dict[str, Any]:
     customer = platform.login(CUSTOMER, DEMO_PASSWORD)
-    in_catalog = _wait_for(
+    in_catalog = wait_for(
         lambda: platform.post(
             "query($id: ID!) { launch(id: $id) { seatsLeft } }", {"id": launch_id}
         ),
@@ -194,7 +181,7 @@ def test_aborting_a_booked_launch_refunds_every_booking_and_invoices_the_supplie
     finance = platform.login(FINANCE, DEMO_PASSWORD)
     launch = _schedule(platform, supplier, seats=6)
     booking = _book(platform, launch["id"], seats=2)
-    recorded = _wait_for(
+    recorded = wait_for(
         lambda: _ok(platform, OWN_BOOKINGS, {"l": launch["id"]}, supplier)["supplierBookings"],
         lambda page: [n["status"] for n in page["nodes"]] == ["CONFIRMED"],
     )
