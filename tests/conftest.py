@@ -21,7 +21,7 @@ from astro.settings import Settings
 REDIS_TEST_DB = 13
 
 
-def _drop_database(url: str) -> None:
+def drop_database(url: str) -> None:
     database = url.rsplit("/", 1)[1]
 
     async def drop() -> None:
@@ -48,7 +48,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     try:
         yield {"postgres": pg_url, "mongo": mongo.url, "redis": redis_url, "run": run}
     finally:
-        _drop_database(pg_url)
+        drop_database(pg_url)
         for store in (mongo, redis, postgres):
             store.stop()
 

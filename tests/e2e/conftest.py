@@ -11,11 +11,13 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from astro import devstack
 from astro.cli import _prepare_stores
 from astro.graph import compose_supergraph
 from astro.mailsink import MailSink
 from astro.settings import Settings
 from astro.supervisor import Supervisor
+from tests.conftest import drop_database
 
 SUBGRAPHS = ("customer", "admin", "system")
 
@@ -48,6 +50,31 @@ class Gateway:
         assert "errors" not in result, result
         token: str = result["data"]["login"]["accessToken"]
         return token
+
+
+@pytest.fixture(scope="session")
+def settings(settings: Settings) -> Iterator[Settings]:
+    """The session's servers under names of the platform's own (database, queues, log list).
+
+    The platform's worker relays every unpublished outbox row of its database each second: on a
+    database shared with the subgraph tests it would publish their rows under their feet.
+    """
+    assert settings.postgres_url
+    database = settings.postgres_url.rsplit("/", 1)[1]
+    postgres_url = devstack.with_database(settings.postgres_url, f"{database}_e2e")
+    devstack.ensure_database(postgres_url)
+    try:
+        yield settings.model_copy(
+            update={
+                "postgres_url": postgres_url,
+                "customer_db": f"{settings.customer_db}_e2e",
+                "system_db": f"{settings.system_db}_e2e",
+                "queue_name": f"{settings.queue_name}:e2e",
+                "log_list": f"{settings.log_list}:e2e",
+            }
+        )
+    finally:
+        drop_database(postgres_url)
 
 
 @pytest.fixture(scope="session")

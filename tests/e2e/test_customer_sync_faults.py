@@ -39,7 +39,7 @@ from astro.settings import Settings
 from astro.supervisor import settings_env
 from subgraphs.customer.booking import BookingRequest, book_seats
 from subgraphs.customer.store import MongoDoc, PassengerInfo, init_store
-from tests.conftest import _drop_database
+from tests.conftest import drop_database
 
 DEMO_UPCOMING = 6  # the admin seed's upcoming launches
 
@@ -250,7 +250,7 @@ def kill_settings(settings: Settings) -> Iterator[Settings]:
     private = _private(settings, settings.postgres_url, "kill")
     yield private
     assert private.postgres_url
-    _drop_database(private.postgres_url)
+    drop_database(private.postgres_url)
 
 
 def test_worker_killed_mid_sync_loses_no_booking(kill_settings: Settings, tmp_path: Path) -> None:
