@@ -45,6 +45,10 @@ _CONSOLE = Path(__file__).with_name("console") / "index.html"
 _DOC_CACHE_SIZE = 1024
 
 
+#: A query's document (``None`` when invalid), its errors and the HTTP status for them.
+ParsedDocument = tuple[DocumentNode | None, list[dict[str, Any]], int]
+
+
 def _error(message: str, code: str) -> dict[str, Any]:
     return {"message": message, "extensions": {"code": code}}
 
@@ -57,13 +61,7 @@ class _LRU(OrderedDict[Any, Any]):
         self.misses = 0
 
     def lookup(self, key: Any) -> Any:
-        value = self.get(key)
-        if value is not None:
-            self.move_to_end(key)
-        return value
-
-    def counted_lookup(self, key: Any) -> Any:
-        """:meth:`lookup`, counting hits and misses (``/metrics``)."""
+        """The value of ``key`` (now the most recent), counting hits and misses (``/metrics``)."""
         value = self.get(key)
         if value is not None:
             self.move_to_end(key)
@@ -90,19 +88,11 @@ class Gateway:
         self._prepared: _LRU = _LRU(_DOC_CACHE_SIZE)
         #: OpenTelemetry spans of subgraph fetches (set by the edge when tracing is on).
         self.tracing: Tracing | None = None
-        #: Whether ``execute`` counts its document-cache lookup (the edge counts its own).
-        self.count_documents_in_execute = True
 
-    def _document(
-        self, query: str, count: bool = True
-    ) -> tuple[DocumentNode | None, list[dict[str, Any]], int]:
-        """The parsed and validated document of ``query`` (cached; ``count``: in the hit and
-        miss counts)."""
-        hit: tuple[DocumentNode | None, list[dict[str, Any]], int] | None
-        if count:
-            hit = self._documents.counted_lookup(query)
-        else:
-            hit = self._documents.lookup(query)
+    def document(self, query: str) -> ParsedDocument:
+        """The parsed and validated document of ``query``, or its errors and HTTP status
+        (cached)."""
+        hit: ParsedDocument | None = self._documents.lookup(query)
         if hit is None:
             try:
                 doc = parse(query)
@@ -128,11 +118,13 @@ class Gateway:
         *,
         allow_mutations: bool = True,
         authorization: Authorization | None = None,
+        parsed: ParsedDocument | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Run one GraphQL request body; returns the HTTP status and the response body.
 
         `headers` are forwarded to every subgraph request (e.g. `Authorization`).
         `authorization` filters the operation for the caller before planning (the edge).
+        `parsed`: :meth:`document` of the body's query, when the caller already has it.
         """
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return 400, {"errors": [_error("Must provide a query string.", "BAD_REQUEST")]}
@@ -143,7 +135,7 @@ class Gateway:
         raw_vars = payload.get("variables") or {}
         if not isinstance(raw_vars, dict):
             return 400, {"errors": [_error("Variables must be an object.", "BAD_REQUEST")]}
-        doc, errors, status = self._document(query, self.count_documents_in_execute)
+        doc, errors, status = parsed if parsed is not None else self.document(query)
         if doc is None:
             return status, {"errors": errors}
         source = doc

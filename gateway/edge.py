@@ -168,7 +168,6 @@ class EdgeApp:
         self.metrics = Metrics()
         self.tracing = Tracing.create(config, tracer_provider)
         gateway.tracing = self.tracing
-        gateway.count_documents_in_execute = False  # the edge looks the document up first
         gateway.client = InstrumentedClient(
             gateway.supergraph.graphs,
             timeout=config.subgraph_timeout_seconds,
@@ -584,7 +583,8 @@ class EdgeApp:
         except LimitViolation as exc:
             raise _Reply(400, [_error(exc.message, exc.code)]) from None
 
-        document, _errors, _status = self.gateway._document(query)
+        parsed = self.gateway.document(query)
+        document = parsed[0]
         facts = None
         if document is not None and isinstance(op_name, str | None):
             facts = self._facts(query, document, op_name)
@@ -637,7 +637,11 @@ class EdgeApp:
         if self.config.authorization and self.authorizer.enabled:
             access = Authorization(self.authorizer, self.authorizer.profile(principal))
         return await self.gateway.execute(
-            request, forward, allow_mutations=method == "POST", authorization=access
+            request,
+            forward,
+            allow_mutations=method == "POST",
+            authorization=access,
+            parsed=parsed,
         )
 
 

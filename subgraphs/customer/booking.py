@@ -3,7 +3,6 @@ booking as PENDING and its ``booking.requested`` outbox entry."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,6 +16,7 @@ from pymongo.errors import PyMongoError
 from astro.errors import AstroError, BadUserInput, Conflict, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
+from subgraphs.customer.group_commit import GroupCommit
 from subgraphs.customer.profiles import VipStatus, vip_statuses
 from subgraphs.customer.store import (
     BOOKABLE_STATUSES,
@@ -146,11 +146,12 @@ async def book_seats(
 ) -> BookingDoc:
     """Book one seat per passenger on a launch for the caller; the booking is PENDING.
 
-    Every rule is checked in the booking's group (see :class:`_GroupCommitter`) on what its
+    Every rule is checked in the booking's group (see :func:`_commit_group`) on what its
     transaction reads, so a booking costs the store no read of its own: under a rush the group
     reads the launch once and turns away, in memory, whoever no longer fits.
     """
-    return await _committer.submit(_Request(settings, identity, request, now or datetime.now(UTC)))
+    item = _Request(settings, identity, request, now or datetime.now(UTC))
+    return await _committer.submit(request.launch_id, item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,78 +170,28 @@ class _Request:
         return seat_hold_id(self.identity.sub, self.request.launch_id)
 
 
-_Outcome = BookingDoc | AstroError
+_Outcome = BookingDoc | Exception  # a refusal is the booking's AstroError
 
 
-class _GroupCommitter:
-    """Commits the bookings waiting on one launch together, one transaction per group.
+async def _commit_group(launch_id: str, items: list[_Request]) -> list[_Outcome]:
+    """One transaction for the bookings waiting on one launch.
 
     Every booking of a launch writes its catalog document, so concurrent transactions on it
-    conflict and retry; in this process they queue instead, and whoever arrives while a group
-    commits joins the next one. The rules are still checked inside the transaction on what it
-    reads, and the seat update stays conditional, so other processes cannot oversell either.
+    conflict and retry; in this process they queue instead (:class:`GroupCommit`). The rules
+    are still checked inside the transaction on what it reads, and the seat update stays
+    conditional, so other processes cannot oversell either.
     """
-
-    def __init__(self) -> None:
-        self._waiting: dict[str, list[tuple[_Request, asyncio.Future[BookingDoc]]]] = {}
-        self._drains: set[asyncio.Task[None]] = set()
-
-    async def submit(self, item: _Request) -> BookingDoc:
-        launch_id = item.request.launch_id
-        future: asyncio.Future[BookingDoc] = asyncio.get_running_loop().create_future()
-        group = self._waiting.get(launch_id)
-        if group is None:
-            self._waiting[launch_id] = [(item, future)]
-            drain = asyncio.create_task(self._drain(launch_id))
-            self._drains.add(drain)
-            drain.add_done_callback(self._drains.discard)
-        else:
-            group.append((item, future))
-        return await future
-
-    async def _drain(self, launch_id: str) -> None:
-        # The list stays registered while its group commits, so latecomers start a new list
-        # only after this one was taken (no await between taking it and checking again).
-        while True:
-            await asyncio.sleep(0)  # let the callers of this tick join the group
-            group = self._waiting.get(launch_id)
-            if not group:
-                self._waiting.pop(launch_id, None)
-                return
-            self._waiting[launch_id] = []
-            await _commit_group(launch_id, group)
-            if not self._waiting.get(launch_id):
-                self._waiting.pop(launch_id, None)
-                return
-
-
-_committer = _GroupCommitter()
-
-
-async def _commit_group(
-    launch_id: str, group: list[tuple[_Request, asyncio.Future[BookingDoc]]]
-) -> None:
-    items = [item for item, _ in group]
-    try:
-        statuses = await vip_statuses(
-            items[0].settings, {item.identity.sub for item in items}, items[0].now
+    statuses = await vip_statuses(
+        items[0].settings, {item.identity.sub for item in items}, items[0].now
+    )
+    async with mongo_client().start_session() as session:
+        outcomes: list[_Outcome] = await session.with_transaction(
+            partial(_book_group, launch_id, items, statuses)
         )
-        async with mongo_client().start_session() as session:
-            outcomes: list[_Outcome] = await session.with_transaction(
-                partial(_book_group, launch_id, items, statuses)
-            )
-    except Exception as exc:
-        for _, future in group:
-            if not future.done():
-                future.set_exception(exc)
-        return
-    for (_, future), outcome in zip(group, outcomes, strict=True):
-        if future.done():
-            continue
-        if isinstance(outcome, AstroError):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+    return outcomes
+
+
+_committer: GroupCommit[str, _Request, BookingDoc] = GroupCommit(_commit_group)
 
 
 async def _book_group(

@@ -3,7 +3,6 @@ applied to the bookings, each at most once (by event id)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -18,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from subgraphs.customer.booking import BOOKING_REQUESTED
 from subgraphs.customer.cancellation import CANCEL_REQUESTED, give_seats_back, release_hold
+from subgraphs.customer.group_commit import GroupCommit
 from subgraphs.customer.store import (
     ACTIVE_BOOKING_STATUSES,
     APPLY_WITHIN_SECONDS,
@@ -38,10 +38,12 @@ REDRIVE_BATCH = 500
 MARK_WITHIN_SECONDS = 10.0
 
 
-def job_id(entry: OutboxEntry) -> str:
-    """``event:<event_id>``; a later publication gets a fresh id, since arq refuses an id whose
-    job (failed or not) it still remembers."""
-    return f"event:{entry.id}" if entry.attempts == 0 else f"event:{entry.id}:{entry.attempts}"
+def job_id(entry: OutboxEntry, publication: int | None = None) -> str:
+    """The job id of the entry's next publication (or of its ``publication``-th, from 0):
+    ``event:<event_id>``, then ``event:<event_id>:<n>``, since arq refuses an id whose job
+    (failed or not) it still remembers."""
+    n = entry.attempts if publication is None else publication
+    return f"event:{entry.id}" if n == 0 else f"event:{entry.id}:{n}"
 
 
 async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
@@ -109,9 +111,8 @@ async def redrive_unanswered(
         return 0
     pipe = queue.pipeline(transaction=False)
     for entry in due:
-        # ``attempts`` already counts the last publication; its job was named before that.
-        last = entry.model_copy(update={"attempts": entry.attempts - 1})
-        pipe.exists(job_key_prefix + job_id(last))
+        # ``attempts`` counts the publications: the last one's job is number ``attempts - 1``.
+        pipe.exists(job_key_prefix + job_id(entry, entry.attempts - 1))
     still_queued = await pipe.execute()
     ids = [entry.id for entry, queued in zip(due, still_queued, strict=True) if not queued]
     if not ids:
@@ -181,12 +182,12 @@ async def apply_booking_change(
     raises ``PyMongoError``, and applying the event again later is safe."""
     event = BookingEvent.model_validate({"event": raw}).event
     if isinstance(event, BookingConfirmed):
-        return await _confirmations.submit(event, within), None
+        return await _confirmations.submit(within, event), None
     return await _apply_alone(event, within)
 
 
 async def _apply_alone(
-    event: BookingConfirmed | BookingRejected | BookingCancelled, within: float
+    event: BookingRejected | BookingCancelled, within: float
 ) -> tuple[BookingOutcome, str | None]:
     try:
         return await in_transaction(partial(_apply, event), within=within)
@@ -194,53 +195,27 @@ async def _apply_alone(
         return "duplicate", None  # a concurrent delivery of the same event committed first
 
 
-class _ConfirmationBatch:
-    """Confirmations applied together, one transaction for all those waiting.
-
-    Confirmations are most of the ledger's answers, and under a rush every worker slot holds
-    one; alone, each costs a transaction of five statements on the hot booking documents.
-    Whoever arrives while a batch commits joins the next one. Outcomes are the same as alone,
-    event by event (``duplicate`` by event id, ``unchanged`` unless PENDING).
-    """
-
-    def __init__(self) -> None:
-        self._waiting: list[tuple[BookingConfirmed, asyncio.Future[BookingOutcome]]] = []
-        self._drain: asyncio.Task[None] | None = None
-
-    async def submit(self, event: BookingConfirmed, within: float) -> BookingOutcome:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[BookingOutcome] = loop.create_future()
-        self._waiting.append((event, future))
-        if self._drain is None or self._drain.done() or self._drain.get_loop() is not loop:
-            self._drain = loop.create_task(self._run(within))
-        return await future
-
-    async def _run(self, within: float) -> None:
-        loop = asyncio.get_running_loop()
-        while self._waiting:
-            await asyncio.sleep(0)  # let the jobs of this tick join
-            # Waiters of an event loop gone meanwhile (a test's) have no one to answer.
-            batch = [item for item in self._waiting if item[1].get_loop() is loop]
-            self._waiting = []
-            if not batch:
-                return
-            events = [event for event, _ in batch]
-            try:
-                outcomes = await in_transaction(partial(_confirm_all, events), within=within)
-            except DuplicateKeyError:
-                # A concurrent delivery of one of them committed first: each on its own.
-                outcomes = [(await _apply_alone(event, within))[0] for event in events]
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if not future.done():
-                    future.set_result(outcome)
+async def _commit_confirmations(
+    within: float, events: list[BookingConfirmed]
+) -> list[BookingOutcome | Exception]:
+    """Confirmations applied together, one transaction for all those waiting (a
+    :class:`GroupCommit`): they are most of the ledger's answers, and under a rush every worker
+    slot holds one. Outcomes are the same as alone, event by event."""
+    try:
+        confirmed: list[BookingOutcome | Exception] = list(
+            await in_transaction(partial(_confirm_all, events), within=within)
+        )
+        return confirmed
+    except DuplicateKeyError:
+        if len(events) == 1:
+            return ["duplicate"]  # a concurrent delivery of the same event committed first
+    # One of them was committed by a concurrent delivery: each on its own.
+    return [(await _commit_confirmations(within, [event]))[0] for event in events]
 
 
-_confirmations = _ConfirmationBatch()
+_confirmations: GroupCommit[float, BookingConfirmed, BookingOutcome] = GroupCommit(
+    _commit_confirmations
+)
 
 
 async def _confirm_all(
@@ -305,7 +280,7 @@ async def _confirm_all(
             session=session,
         )
     if records:
-        # A confirmation answers the request only (as in ``_acknowledge``).
+        # A confirmation answers the request only; a cancellation still pending needs its own.
         await OutboxEntry.get_pymongo_collection().update_many(
             {
                 "booking_id": {"$in": list({record["booking_id"] for record in records})},
@@ -320,7 +295,7 @@ async def _confirm_all(
 
 
 async def _apply(
-    event: BookingConfirmed | BookingRejected | BookingCancelled, session: AsyncClientSession
+    event: BookingRejected | BookingCancelled, session: AsyncClientSession
 ) -> tuple[BookingOutcome, str | None]:
     if await AppliedBookingEvent.find_one({"_id": event.event_id}, session=session) is not None:
         return "duplicate", None
@@ -329,8 +304,6 @@ async def _apply(
     outcome: BookingOutcome
     if booking is None:
         outcome = "unknown_booking"
-    elif isinstance(event, BookingConfirmed):
-        outcome = await _confirm(booking, session)
     else:
         outcome, released = await _end(booking, event, session)
     await _acknowledge(event, session)
@@ -341,30 +314,19 @@ async def _apply(
 
 
 async def _acknowledge(
-    event: BookingConfirmed | BookingRejected | BookingCancelled, session: AsyncClientSession
+    event: BookingRejected | BookingCancelled, session: AsyncClientSession
 ) -> None:
-    """The outbox entries this event answers need no further publication."""
-    # A confirmation answers the request only; a cancellation still pending needs its answer.
-    topics = (
-        [BOOKING_REQUESTED]
-        if isinstance(event, BookingConfirmed)
-        else [BOOKING_REQUESTED, CANCEL_REQUESTED]
-    )
+    """The outbox entries this event answers need no further publication (a confirmation's
+    are acknowledged in :func:`_confirm_all`)."""
     await OutboxEntry.get_pymongo_collection().update_many(
-        {"booking_id": event.booking_id, "topic": {"$in": topics}, "acknowledged_at": None},
+        {
+            "booking_id": event.booking_id,
+            "topic": {"$in": [BOOKING_REQUESTED, CANCEL_REQUESTED]},
+            "acknowledged_at": None,
+        },
         {"$set": {"acknowledged_at": datetime.now(UTC)}},
         session=session,
     )
-
-
-async def _confirm(booking: BookingDoc, session: AsyncClientSession) -> BookingOutcome:
-    now = datetime.now(UTC)
-    result = await BookingDoc.get_pymongo_collection().update_one(
-        {"_id": booking.id, "status": BookingStatus.PENDING.value},
-        {"$set": {"status": BookingStatus.CONFIRMED.value, "confirmed_at": now, "updated_at": now}},
-        session=session,
-    )
-    return "confirmed" if result.modified_count else "unchanged"
 
 
 async def _end(
