@@ -184,7 +184,7 @@ def main() -> None:
         "astro": [
             sys.executable,
             "-m",
-            "astro.cli",
+            "astroctl.cli",
             "gateway",
             "--supergraph",
             str(supergraph),

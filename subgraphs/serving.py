@@ -128,7 +128,12 @@ def create_subgraph_app(
     context_factory: ContextFactory | None = None,
     lifespan: Callable[[Starlette], AbstractAsyncContextManager[None]] | None = None,
 ) -> Starlette:
-    """A Starlette app serving ``schema`` at ``/graphql`` (POST and GET) and ``/healthz``."""
+    """A Starlette app serving ``schema`` at ``/graphql`` (POST and GET) and ``/healthz``.
+
+    In production it refuses (``ConfigurationError``) settings with development defaults, even
+    when built outside the ``astro`` command (e.g. by another ASGI server): a subgraph that
+    accepted tokens signed with the public dev secret would let anyone in."""
+    settings.check_production_ready()
     factory: ContextFactory = context_factory or (
         lambda settings, identity, request: Context(settings, identity, request)
     )

@@ -15,8 +15,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from astro import devstack
 from astro.settings import Settings
+from astroctl import devstack
+from astroctl.registry import NAMES
 
 REDIS_TEST_DB = 13
 
@@ -68,8 +69,6 @@ def settings(stores: dict[str, str]) -> Settings:
         log_list=f"astro-test:{run}:logs",
         jwt_secret="test-secret-" + run * 4,
         gateway_port=devstack.free_port(),
-        customer_port=devstack.free_port(),
-        admin_port=devstack.free_port(),
-        system_port=devstack.free_port(),
+        subgraph_ports={name: devstack.free_port() for name in NAMES},
         outbox_poll_seconds=0.2,
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 
-from astro.devstack import free_port
+from astroctl.devstack import free_port
 
 
 class _QuietServer(uvicorn.Server):

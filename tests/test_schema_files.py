@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from astro.graph import SUBGRAPHS, compose_supergraph, subgraph_sdl
 from astro.settings import Settings
+from astroctl.graph import compose_supergraph, subgraph_sdl
+from astroctl.registry import NAMES
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schema"
 
 
 def test_committed_subgraph_sdls_match_the_code() -> None:
-    for name in SUBGRAPHS:
+    for name in NAMES:
         committed = (SCHEMA / f"{name}.graphql").read_text()
         assert committed == subgraph_sdl(name), f"schema/{name}.graphql is stale: run astro compose"
 

@@ -16,13 +16,13 @@ from arq import create_pool, func
 from arq.connections import ArqRedis, RedisSettings
 
 from astro.settings import Settings
-from astro.worker import LEASE_SECONDS, LeasingWorker, create_worker
+from astroctl.worker import LEASE_SECONDS, LeasingWorker, create_worker
 
 # A worker in a process of its own whose one job (``hold``) counts its start, then runs forever.
 HOLDING_WORKER = """
 import asyncio, sys
 from arq.connections import RedisSettings
-from astro.worker import LeasingWorker
+from astroctl.worker import LeasingWorker
 
 redis_url, queue = sys.argv[1], sys.argv[2]
 

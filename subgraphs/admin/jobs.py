@@ -1,7 +1,7 @@
 """arq jobs of the admin subgraph: the booking ledger's inbound events, the outbox relay and the
 daily schedules (launch viability, overdue invoices).
 
-``astro.worker`` collects ``functions``, ``cron_jobs``, ``startup`` and ``shutdown`` from here.
+``astroctl.worker`` collects ``functions``, ``cron_jobs``, ``startup`` and ``shutdown`` from here.
 """
 
 from __future__ import annotations

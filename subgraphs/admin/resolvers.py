@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from astro.errors import BadUserInput, Forbidden, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
-from astro.worker import coalesced_job_id
+from astroctl.worker import coalesced_job_id
 from subgraphs.admin.events import (
     LAUNCH_SCHEDULED,
     LAUNCH_UPDATED,
@@ -287,7 +287,7 @@ async def open_queue(settings: Settings) -> ArqRedis | None:
 async def request_relay(queue: ArqRedis | None, settings: Settings) -> None:
     """Ask a worker to publish the outbox now; best effort, the relay cron catches up anyway.
 
-    Requests within 0.1 s share one job (:func:`astro.worker.coalesced_job_id`): under a rush
+    Requests within 0.1 s share one job (:func:`astroctl.worker.coalesced_job_id`): under a rush
     of ledger writes one run publishes many events instead of one run each.
     """
     if queue is None:

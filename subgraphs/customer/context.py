@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from arq.connections import ArqRedis
 
-from astro.worker import coalesced_job_id
+from astroctl.worker import coalesced_job_id
 from subgraphs.serving import Context
 
 log = logging.getLogger(__name__)

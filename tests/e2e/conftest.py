@@ -11,15 +11,14 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
-from astro import devstack
-from astro.cli import _prepare_stores
-from astro.graph import compose_supergraph
-from astro.mailsink import MailSink
 from astro.settings import Settings
-from astro.supervisor import Supervisor
+from astroctl import devstack
+from astroctl.cli import prepare_stores
+from astroctl.graph import compose_supergraph
+from astroctl.mailsink import MailSink
+from astroctl.platform import start_platform
+from astroctl.supervisor import Supervisor
 from tests.conftest import drop_database
-
-SUBGRAPHS = ("customer", "admin", "system")
 
 
 class Gateway:
@@ -90,30 +89,14 @@ def platform(
 ) -> Iterator[Gateway]:
     """The platform running on this session's stores, with demo data; the gateway client."""
     data = tmp_path_factory.mktemp("platform")
-    asyncio.run(_prepare_stores(settings, seed=True))
+    asyncio.run(prepare_stores(settings, seed=True))
     supergraph = Path(data / "supergraph.graphql")
     supergraph.write_text(compose_supergraph(settings))
     supervisor = Supervisor(
         settings.model_copy(update={"smtp_url": platform_mail.url}), log_dir=data / "logs"
     )
     try:
-        children = [
-            (supervisor.start(name, ["subgraph", name], settings.subgraph_url(name)), name)
-            for name in SUBGRAPHS
-        ]
-        supervisor.start("worker", ["worker"], settings.queue_name)
-        supervisor.start("notifier", ["worker", "--notifications"], settings.notification_queue)
-        for child, name in children:
-            supervisor.wait_healthy(
-                child, settings.subgraph_url(name).replace("/graphql", "/healthz")
-            )
-        url = f"http://127.0.0.1:{settings.gateway_port}/graphql"
-        gateway = supervisor.start(
-            "gateway",
-            ["gateway", "--supergraph", str(supergraph), "--port", str(settings.gateway_port)],
-            url,
-        )
-        supervisor.wait_healthy(gateway, url.replace("/graphql", "/healthz"))
+        url = start_platform(supervisor, supergraph)
         yield Gateway(url)
     finally:
         supervisor.stop()

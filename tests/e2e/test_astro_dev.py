@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 
-from astro import devstack
 from astro.settings import Settings
+from astroctl import devstack
 
 
 def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
@@ -36,7 +36,7 @@ def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
         **{f"ASTRO_{name.upper()}_PORT": str(port) for name, port in ports.items()},
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "astro.cli", "dev", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "astroctl.cli", "dev", "--data-dir", str(tmp_path)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

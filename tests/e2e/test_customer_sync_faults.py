@@ -5,7 +5,7 @@ Bookings are made in this process with the customer subgraph's own ``book_seats`
 subprocess carries them into the ledger and the ledger's answers back.
 
 After a SIGKILL, two things hold the killed worker's jobs back, each for a bounded time: its claim
-on them in Redis (a lease, see ``astro.worker``) and its open MongoDB transactions, which conflict
+on them in Redis (a lease, see ``astroctl.worker``) and its open MongoDB transactions, which conflict
 with the retried jobs' until the server reaps them (60 s idle).
 """
 
@@ -32,11 +32,11 @@ from arq.constants import in_progress_key_prefix
 from arq.jobs import Job
 from pymongo import AsyncMongoClient
 
-from astro import devstack
-from astro.cli import _prepare_stores
 from astro.identity import Identity, scopes_for
 from astro.settings import Settings
-from astro.supervisor import settings_env
+from astroctl import devstack
+from astroctl.cli import prepare_stores
+from astroctl.supervisor import settings_env
 from subgraphs.customer.booking import BookingRequest, book_seats
 from subgraphs.customer.store import MongoDoc, PassengerInfo, init_store
 from tests.conftest import drop_database
@@ -64,7 +64,7 @@ def _worker(settings: Settings, log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """``astro worker`` as a child process of its own session (so a kill hits only it)."""
     with open(log, "ab") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "astro.cli", "worker"],
+            [sys.executable, "-m", "astroctl.cli", "worker"],
             env={**os.environ, **settings_env(settings)},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -255,7 +255,7 @@ def kill_settings(settings: Settings) -> Iterator[Settings]:
 
 def test_worker_killed_mid_sync_loses_no_booking(kill_settings: Settings, tmp_path: Path) -> None:
     private = kill_settings
-    asyncio.run(_prepare_stores(private, seed=True))
+    asyncio.run(prepare_stores(private, seed=True))
     with _worker(private, tmp_path / "worker-1.log") as first:
         launches = asyncio.run(_catalog_ready(private))
         ids = asyncio.run(_book_every_seat(private, launches))
@@ -319,7 +319,7 @@ def test_bookings_stay_pending_while_postgres_is_down_and_confirm_when_it_return
     settings: Settings, tmp_path: Path, private_postgres: devstack.Store
 ) -> None:
     private = _private(settings, private_postgres.url, "pgdown")
-    asyncio.run(_prepare_stores(private, seed=True))
+    asyncio.run(prepare_stores(private, seed=True))
     with _worker(private, tmp_path / "worker.log"):
         launches = asyncio.run(_catalog_ready(private))
         private_postgres.stop()

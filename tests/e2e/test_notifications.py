@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 
 from astro.demo import DEMO_PASSWORD
-from astro.mailsink import MailSink, ReceivedMail
 from astro.settings import Settings
+from astroctl.mailsink import MailSink, ReceivedMail
 from tests.e2e.conftest import Gateway, wait_for
 from tests.e2e.test_operations import SUPPLIER, _book, _schedule
 

@@ -16,9 +16,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from astro import devstack
 from astro.demo import DEMO_SUPPLIER_EMAIL, DEMO_SUPPLIER_ID, demo_id
 from astro.settings import Settings
+from astroctl import devstack
 from subgraphs.admin.invoices import mark_overdue
 from subgraphs.admin.seed import seed
 from subgraphs.admin.store import (

@@ -14,8 +14,8 @@ from arq.jobs import Job, JobStatus
 from arq.worker import Worker, func
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from astro.devstack import free_port
 from astro.settings import Settings
+from astroctl.devstack import free_port
 from subgraphs.admin.jobs import AdminWorker, cron_jobs, functions, relay_outbox, shutdown, startup
 from subgraphs.admin.resolvers import RELAY_JOB
 from subgraphs.admin.store import Database, OutboxEvent, Spaceport

@@ -18,8 +18,8 @@ from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker
 from pymongo import AsyncMongoClient, monitoring
 
-from astro.mailsink import MailSink
 from astro.settings import Settings
+from astroctl.mailsink import MailSink
 from subgraphs.system import jobs as system_jobs
 from subgraphs.system.app import create_app
 from tests.serving import serve

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from astro.identity import issue_access_token
-from astro.mailsink import MailSink
 from astro.settings import Settings
+from astroctl.mailsink import MailSink
 from subgraphs.system.store import NotificationDocument, NotificationStatus, utcnow
 from tests.subgraphs.system.conftest import Client, Jobs
 from tests.subgraphs.system.test_accounts import new_email, register

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import time
 from types import ModuleType
@@ -27,10 +26,10 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Worker
 
 from astro.settings import Settings
+from astroctl.registry import SUBGRAPHS
 
 log = logging.getLogger(__name__)
 
-SUBGRAPHS = ("system", "admin", "customer")
 
 # How long a job stays claimed by a worker that stops renewing the claim (killed, or its event loop
 # stalled that long), and how often a live worker renews the claims of the jobs it runs.
@@ -103,7 +102,7 @@ def coalesced_job_id(name: str, scope: str, window: float = 0.1) -> str:
 
 
 def _job_modules() -> list[ModuleType]:
-    return [importlib.import_module(f"subgraphs.{name}.jobs") for name in SUBGRAPHS]
+    return [spec.module("jobs") for spec in SUBGRAPHS]
 
 
 def create_worker(
@@ -122,7 +121,7 @@ def create_worker(
     if notifications and one_queue:
         raise RuntimeError("the notification queue is the main queue: run one worker")
     every = _job_modules()
-    senders = [module for module in every if hasattr(module, "notification_functions")]
+    senders = [spec.module("jobs") for spec in SUBGRAPHS if spec.notifications]
     modules = senders if notifications else every
     functions: list[Any] = []
     cron_jobs: list[Any] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import signal
 import sys
 import time
@@ -12,29 +11,38 @@ from typing import Annotated
 
 import typer
 
-from astro import devstack
-from astro.settings import Settings, get_settings
+from astro.settings import ConfigurationError, Settings, get_settings
+from astroctl import devstack
+from astroctl.registry import NAMES, SUBGRAPHS, SubgraphSpec
+from astroctl.registry import subgraph as subgraph_spec
 
-app = typer.Typer(help="AstroBookings: one GraphQL endpoint over three federated subgraphs.")
-
-SUBGRAPH_NAMES = ("customer", "admin", "system")
-
-
-def _subgraph_module(name: str, part: str) -> object:
-    if name not in SUBGRAPH_NAMES:
-        raise typer.BadParameter(f"unknown subgraph {name!r}; one of {', '.join(SUBGRAPH_NAMES)}")
-    return importlib.import_module(f"subgraphs.{name}.{part}")
+app = typer.Typer(help="AstroBookings: one GraphQL endpoint over federated subgraphs.")
 
 
-async def _prepare_stores(settings: Settings, *, seed: bool) -> None:
-    """Apply migrations and, when ``seed``, load the demo data into every store."""
-    from subgraphs.admin.store import migrate
+def _settings() -> Settings:
+    """The process's settings; in production, a clear refusal (exit 2) on dev-only defaults."""
+    try:
+        return get_settings()
+    except ConfigurationError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
 
-    await migrate(settings)
+
+def _spec(name: str) -> SubgraphSpec:
+    try:
+        return subgraph_spec(name)
+    except LookupError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+async def prepare_stores(settings: Settings, *, seed: bool) -> None:
+    """Apply every subgraph's migrations and, when ``seed``, load the demo data into every
+    store (in the registry's order: later subgraphs' demo data refer to earlier ones')."""
+    for spec in SUBGRAPHS:
+        await spec.migrate(settings)
     if seed:
-        for name in ("system", "admin", "customer"):
-            module = importlib.import_module(f"subgraphs.{name}.seed")
-            await module.seed(settings)
+        for spec in SUBGRAPHS:
+            await spec.seed(settings)
 
 
 @app.command()
@@ -43,10 +51,11 @@ def dev(
     seed: Annotated[bool, typer.Option(help="Load demo data (dev mode only).")] = True,
 ) -> None:
     """Run everything: stores, migrations, demo data, three subgraphs, the gateway, a worker."""
-    from astro.graph import compose_supergraph
-    from astro.supervisor import Supervisor
+    from astroctl.graph import compose_supergraph
+    from astroctl.platform import start_platform
+    from astroctl.supervisor import Supervisor
 
-    base = get_settings()
+    base = _settings()
     data = (data_dir or base.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     stores = []
@@ -63,7 +72,7 @@ def dev(
         settings = base.model_copy(
             update={"postgres_url": postgres.url, "mongo_url": mongo.url, "redis_url": redis.url}
         )
-        asyncio.run(_prepare_stores(settings, seed=seed and settings.mode == "dev"))
+        asyncio.run(prepare_stores(settings, seed=seed and settings.mode == "dev"))
         supergraph = data / "supergraph.graphql"
         supergraph.write_text(compose_supergraph(settings))
 
@@ -86,26 +95,7 @@ def dev(
                 raise RuntimeError("the mail sink exited; see logs/mailsink.log")
             settings = settings.model_copy(update={"smtp_url": sink_url})
             supervisor.settings = settings
-        children = []
-        for name in SUBGRAPH_NAMES:
-            url = settings.subgraph_url(name)
-            children.append((supervisor.start(name, ["subgraph", name], url), url))
-        supervisor.start("worker", ["worker"], "arq queue " + settings.queue_name)
-        if settings.notification_queue != settings.queue_name:
-            supervisor.start(
-                "notifier",
-                ["worker", "--notifications"],
-                "arq queue " + settings.notification_queue,
-            )
-        for child, url in children:
-            supervisor.wait_healthy(child, url.rsplit("/", 1)[0] + "/healthz")
-        gateway_url = f"http://{settings.host}:{settings.gateway_port}/graphql"
-        gateway = supervisor.start(
-            "gateway",
-            ["gateway", "--supergraph", str(supergraph), "--port", str(settings.gateway_port)],
-            gateway_url,
-        )
-        supervisor.wait_healthy(gateway, gateway_url.rsplit("/", 1)[0] + "/healthz")
+        gateway_url = start_platform(supervisor, supergraph)
         for child in supervisor.children:
             typer.echo(f"  {child.name:<9} {child.url}")
         typer.echo(f"\nAstroBookings is up: {gateway_url} (logs in {data / 'logs'}). Ctrl-C stops.")
@@ -119,7 +109,7 @@ def dev(
 
 
 def _wait_for_interrupt(supervisor: object) -> None:
-    from astro.supervisor import Supervisor
+    from astroctl.supervisor import Supervisor
 
     assert isinstance(supervisor, Supervisor)
     stop = False
@@ -172,14 +162,14 @@ def gateway(
     if suites_from:
         run_multi_gateway(suites_from, host, port)
         return
-    settings = get_settings()
+    settings = _settings()
     _ship_logs(settings, "gateway")
     path = supergraph or settings.supergraph_path
     if not path.exists():
         raise typer.BadParameter(f"no supergraph file at {path}", param_hint="--supergraph")
-    overrides = {name: url for name in SUBGRAPH_NAMES if (url := getattr(settings, f"{name}_url"))}
+    overrides = dict(settings.subgraph_urls)
     if overrides:  # e.g. compose.yaml: the committed supergraph with in-network URLs
-        from astro.graph import with_subgraph_urls
+        from astroctl.graph import with_subgraph_urls
 
         rewritten = settings.data_dir / "supergraph.graphql"
         rewritten.parent.mkdir(parents=True, exist_ok=True)
@@ -192,21 +182,21 @@ def gateway(
 
 @app.command()
 def subgraph(
-    name: Annotated[str, typer.Argument(help="customer, admin or system")],
+    name: Annotated[str, typer.Argument(help=f"one of {', '.join(NAMES)}")],
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """One subgraph's GraphQL server."""
     import uvicorn
 
-    settings = get_settings()
+    spec = _spec(name)
+    settings = _settings()
     _ship_logs(settings, name)
-    module = _subgraph_module(name, "app")
-    asgi = module.create_app(settings)  # type: ignore[attr-defined]
+    asgi = spec.module("app").create_app(settings)
     uvicorn.run(
         asgi,
         host=host or settings.host,
-        port=port or getattr(settings, f"{name}_port"),
+        port=port or spec.port(settings),
         log_level="warning",
         loop="uvloop",
         http="httptools",
@@ -228,10 +218,10 @@ def worker(
 
     from arq.logs import default_log_config
 
-    from astro.worker import create_worker
+    from astroctl.worker import create_worker
 
     logging.config.dictConfig(default_log_config(verbose=False))
-    settings = get_settings()
+    settings = _settings()
     _ship_logs(settings, "notifier" if notifications else "worker")
     create_worker(settings, notifications=notifications).run()
 
@@ -243,13 +233,13 @@ def mailsink(
     dir: Annotated[Path | None, typer.Option(help="Keep each email as a .eml file here.")] = None,
 ) -> None:
     """A local SMTP server that accepts every email and prints it (for `astro dev`)."""
-    from astro.mailsink import MailSink
+    from astroctl.mailsink import MailSink
 
     def echo(text: str) -> None:
         typer.echo(text)
         sys.stdout.flush()  # its log file is read while it runs
 
-    settings = get_settings()
+    settings = _settings()
     sink = MailSink(
         host=host or settings.host,
         port=port or settings.smtp_sink_port,
@@ -275,7 +265,7 @@ def compose(
     out: Annotated[Path, typer.Option(help="Directory for the SDL files.")] = Path("schema"),
 ) -> None:
     """Write each subgraph's SDL and the composed supergraph (default subgraph URLs)."""
-    from astro.graph import write_schema_files
+    from astroctl.graph import write_schema_files
 
     for path in write_schema_files(Settings.model_construct(), out):
         typer.echo(f"wrote {path}")
@@ -284,10 +274,10 @@ def compose(
 @app.command()
 def seed() -> None:
     """Apply migrations and load the demo data (dev mode only)."""
-    settings = get_settings()
+    settings = _settings()
     if settings.mode != "dev":
         raise typer.BadParameter("demo data is only loaded in dev mode (ASTRO_MODE=dev)")
-    asyncio.run(_prepare_stores(settings, seed=True))
+    asyncio.run(prepare_stores(settings, seed=True))
     typer.echo("demo data loaded")
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
 
 from astro.settings import Settings
+from astroctl.registry import SUBGRAPHS, subgraph
 
-SUBGRAPHS = ("customer", "admin", "system")
 SCHEMA_DIR = Path("schema")
 
 _JOIN_GRAPH = re.compile(r'@join__graph\(name: "(?P<name>[^"]+)", url: "(?P<url>[^"]*)"\)')
@@ -16,17 +15,16 @@ _JOIN_GRAPH = re.compile(r'@join__graph\(name: "(?P<name>[^"]+)", url: "(?P<url>
 
 def subgraph_sdl(name: str) -> str:
     """The SDL subgraph ``name`` serves at ``_service { sdl }``."""
-    module = importlib.import_module(f"subgraphs.{name}.schema")
-    sdl: str = module.schema.as_str()
+    sdl: str = subgraph(name).module("schema").schema.as_str()
     return sdl.rstrip() + "\n"
 
 
 def compose_supergraph(settings: Settings) -> str:
-    """The supergraph of the three subgraphs at the URLs ``settings`` gives them."""
+    """The supergraph of the platform's subgraphs at the URLs ``settings`` gives them."""
     from gateway.compose import Subgraph, compose
 
     return compose(
-        [Subgraph(name, settings.subgraph_url(name), subgraph_sdl(name)) for name in SUBGRAPHS]
+        [Subgraph(spec.name, spec.url(settings), subgraph_sdl(spec.name)) for spec in SUBGRAPHS]
     )
 
 
@@ -34,9 +32,9 @@ def write_schema_files(settings: Settings, directory: Path = SCHEMA_DIR) -> list
     """Write each subgraph's SDL and the composed supergraph into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in SUBGRAPHS:
-        path = directory / f"{name}.graphql"
-        path.write_text(subgraph_sdl(name))
+    for spec in SUBGRAPHS:
+        path = directory / f"{spec.name}.graphql"
+        path.write_text(subgraph_sdl(spec.name))
         written.append(path)
     path = directory / "supergraph.graphql"
     path.write_text(compose_supergraph(settings))

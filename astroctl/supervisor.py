@@ -56,7 +56,7 @@ class Supervisor:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             out = open(self.log_dir / f"{name}.log", "ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "astro.cli", *args],
+            [sys.executable, "-m", "astroctl.cli", *args],
             env=env,
             stdout=out,  # type: ignore[arg-type]
             stderr=subprocess.STDOUT,

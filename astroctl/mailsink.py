@@ -17,7 +17,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from astro.devstack import free_port
+from astroctl.devstack import free_port
 
 
 @dataclass(frozen=True, slots=True)
