@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     subgraph_ports: dict[str, int] = Field(default_factory=dict)
     subgraph_urls: dict[str, str] = Field(default_factory=dict)
     supergraph_path: Path = Path("schema/supergraph.graphql")
+    # The built web portals (``clients/web``), served by ``astro gateway`` on its own origin.
+    web_dist: Path = Path("clients/web/dist")
 
     min_days_ahead: int = 365
     max_seats_per_customer: int = 4

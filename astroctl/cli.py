@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from starlette.types import ASGIApp
 
 from astro.settings import ConfigurationError, Settings, get_settings
 from astroctl import devstack
@@ -157,7 +158,7 @@ def gateway(
     ] = None,
 ) -> None:
     """The gateway alone, over any supergraph SDL file."""
-    from gateway.app import run_gateway, run_multi_gateway
+    from gateway.app import run_multi_gateway
 
     if suites_from:
         run_multi_gateway(suites_from, host, port)
@@ -175,9 +176,36 @@ def gateway(
         rewritten.parent.mkdir(parents=True, exist_ok=True)
         rewritten.write_text(with_subgraph_urls(path.read_text(), overrides))
         path = rewritten
+    from gateway.app import create_app
     from gateway.config import GatewayConfig
 
-    run_gateway(str(path), host, port, GatewayConfig.from_settings(settings))
+    asgi = create_app(path.read_text(encoding="utf-8"), GatewayConfig.from_settings(settings))
+    _serve_gateway(_with_portals(asgi, settings.web_dist), host, port)
+
+
+def _with_portals(asgi: ASGIApp, dist: Path) -> ASGIApp:
+    """The gateway's app with the built web portals on its origin (when there are any)."""
+    from astroctl.portals import WithPortals, portals_found
+
+    found = portals_found(dist)
+    if not found:
+        return asgi
+    typer.echo(f"web portals from {dist}: {', '.join(found)}")
+    return WithPortals(asgi, dist)
+
+
+def _serve_gateway(asgi: ASGIApp, host: str, port: int) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        asgi,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        lifespan="on",
+    )
 
 
 @app.command()

@@ -36,10 +36,26 @@ def write_schema_files(settings: Settings, directory: Path = SCHEMA_DIR) -> list
         path = directory / f"{spec.name}.graphql"
         path.write_text(subgraph_sdl(spec.name))
         written.append(path)
+    supergraph = compose_supergraph(settings)
     path = directory / "supergraph.graphql"
-    path.write_text(compose_supergraph(settings))
+    path.write_text(supergraph)
+    written.append(path)
+    path = directory / "api.graphql"
+    path.write_text(api_sdl(supergraph))
     written.append(path)
     return written
+
+
+def api_sdl(supergraph_sdl: str) -> str:
+    """The API schema clients see (no federation machinery, no ``@inaccessible`` parts): what
+    the web portals' and the SDK's code generators read."""
+    from graphql import print_schema
+
+    from gateway.api_schema import build_api_schema
+    from gateway.supergraph import parse_supergraph
+
+    schema = build_api_schema(parse_supergraph(supergraph_sdl).document)
+    return print_schema(schema).rstrip() + "\n"
 
 
 def with_subgraph_urls(supergraph_sdl: str, urls: dict[str, str]) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from astro.settings import Settings
-from astroctl.graph import compose_supergraph, subgraph_sdl
+from astroctl.graph import api_sdl, compose_supergraph, subgraph_sdl
 from astroctl.registry import NAMES
 
 SCHEMA = Path(__file__).resolve().parent.parent / "schema"
@@ -20,3 +20,11 @@ def test_committed_supergraph_is_the_composition_of_the_subgraphs() -> None:
     assert committed == compose_supergraph(Settings.model_construct()), (
         "schema/supergraph.graphql is stale: run astro compose"
     )
+
+
+def test_committed_api_schema_is_the_one_the_gateway_serves() -> None:
+    committed = (SCHEMA / "api.graphql").read_text()
+    assert committed == api_sdl((SCHEMA / "supergraph.graphql").read_text()), (
+        "schema/api.graphql is stale: run astro compose"
+    )
+    assert "join__" not in committed and "type Query" in committed
