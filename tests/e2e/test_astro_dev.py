@@ -33,7 +33,12 @@ def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
         "ASTRO_CUSTOMER_DB": f"dev_customer_{run}",
         "ASTRO_SYSTEM_DB": f"dev_system_{run}",
         "ASTRO_QUEUE_NAME": f"astro-dev-test:{run}",
-        **{f"ASTRO_{name.upper()}_PORT": str(port) for name, port in ports.items()},
+        "ASTRO_GATEWAY_PORT": str(ports["gateway"]),
+        "ASTRO_SMTP_SINK_PORT": str(ports["smtp_sink"]),
+        **{
+            f"ASTRO_SUBGRAPH_PORTS__{name.upper()}": str(ports[name])
+            for name in ("customer", "admin", "system")
+        },
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "astroctl.cli", "dev", "--data-dir", str(tmp_path)],
@@ -59,6 +64,8 @@ def test_astro_dev_serves_the_catalog_and_ctrl_c_stops_everything(
         # No ASTRO_SMTP_URL: a local mail sink takes the notifications' mail.
         assert f"smtp://127.0.0.1:{ports['smtp_sink']}" in text
 
+        for name, port in ports.items():  # each on the port its setting gives it
+            assert devstack.port_open("127.0.0.1", port), f"{name} is not on port {port}"
         url = f"http://127.0.0.1:{ports['gateway']}/graphql"
         query = "{ launches { destination rocket { name } supplier { name } } }"
         launches: list[dict[str, object]] = []
