@@ -110,6 +110,7 @@ def dev(
 
 
 def _wait_for_interrupt(supervisor: object) -> None:
+    """Keep the platform up until Ctrl-C (or SIGTERM), starting again any child that exits."""
     from astroctl.supervisor import Supervisor
 
     assert isinstance(supervisor, Supervisor)
@@ -122,11 +123,8 @@ def _wait_for_interrupt(supervisor: object) -> None:
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
     while not stop:
-        dead = supervisor.dead()
-        if dead:
-            names = ", ".join(f"{c.name} (exit {c.process.returncode})" for c in dead)
-            typer.echo(f"stopping: {names} exited; see the logs", err=True)
-            return
+        for event in supervisor.tend():
+            typer.echo(event, err=True)
         time.sleep(0.2)
 
 

@@ -2,6 +2,11 @@
 
 ``astro dev`` and the end-to-end tests both use it, so what the tests exercise is what a
 developer runs: separate processes talking real HTTP to each other and to real stores.
+
+A child that exits is started again (:meth:`Supervisor.tend`), after a delay that doubles with
+each quick failure (1 s up to 30 s; a child that ran a minute counts as healthy again): one
+crashed worker or subgraph must not take the rest of the platform down, and a child that cannot
+start must not spin. Only :meth:`Supervisor.stop` (Ctrl-C in ``astro dev``) stops them all.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+RESTART_FIRST_DELAY = 1.0
+RESTART_MAX_DELAY = 30.0
+STABLE_AFTER_SECONDS = 60.0
+
+
 @dataclass
 class Child:
     """One supervised process."""
@@ -38,6 +48,12 @@ class Child:
     name: str
     url: str
     process: subprocess.Popen[bytes]
+    args: list[str] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)
+    #: Quick failures in a row (the next restart waits longer for each).
+    failures: int = 0
+    #: When an exited child is started again (``None`` while it runs).
+    restart_at: float | None = None
 
 
 @dataclass
@@ -50,21 +66,52 @@ class Supervisor:
 
     def start(self, name: str, args: list[str], url: str) -> Child:
         """Start ``astro ARGS`` as child ``name``; ``url`` is what it serves (for messages)."""
-        env = {**os.environ, **settings_env(self.settings)}
-        out: int | object = subprocess.DEVNULL
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            out = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen(
-            [sys.executable, "-m", "astroctl.cli", *args],
-            env=env,
-            stdout=out,  # type: ignore[arg-type]
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        child = Child(name, url, process)
+        child = Child(name, url, self._spawn(name, args), list(args))
         self.children.append(child)
         return child
+
+    def tend(self) -> list[str]:
+        """Start again the children that exited, each once its back-off delay has passed;
+        returns what happened, for the console (nothing when all is well)."""
+        now = time.monotonic()
+        events: list[str] = []
+        for child in self.children:
+            code = child.process.poll()
+            if code is None:
+                if child.failures and now - child.started > STABLE_AFTER_SECONDS:
+                    child.failures = 0
+                continue
+            if child.restart_at is None:
+                delay = min(RESTART_MAX_DELAY, RESTART_FIRST_DELAY * 2**child.failures)
+                child.restart_at = now + delay
+                events.append(
+                    f"{child.name} exited with code {code}; starting it again in {delay:.0f} s"
+                    + (f" (logs/{child.name}.log)" if self.log_dir is not None else "")
+                )
+            elif now >= child.restart_at:
+                child.process = self._spawn(child.name, child.args)
+                child.started = now
+                child.failures += 1
+                child.restart_at = None
+                events.append(f"{child.name} started again (pid {child.process.pid})")
+        return events
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen[bytes]:
+        env = {**os.environ, **settings_env(self.settings)}
+        command = [sys.executable, "-m", "astroctl.cli", *args]
+        if self.log_dir is None:
+            return subprocess.Popen(
+                command,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_dir / f"{name}.log", "ab") as out:  # the child keeps its own copy
+            return subprocess.Popen(
+                command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def wait_healthy(self, child: Child, health_url: str, timeout: float = 60.0) -> None:
         """Block until ``health_url`` answers 200, or raise if the child dies or times out."""
@@ -80,10 +127,6 @@ class Supervisor:
                 pass
             time.sleep(0.1)
         raise RuntimeError(f"{child.name} did not become healthy at {health_url} in {timeout}s")
-
-    def dead(self) -> list[Child]:
-        """Children that have exited."""
-        return [child for child in self.children if child.process.poll() is not None]
 
     def stop(self, grace: float = 10.0) -> None:
         """Stop every child (SIGTERM, then SIGKILL after ``grace`` seconds), newest first."""
