@@ -16,6 +16,7 @@ from astro.settings import ConfigurationError, Settings, get_settings
 from astroctl import devstack
 from astroctl.registry import NAMES, SUBGRAPHS, SubgraphSpec
 from astroctl.registry import subgraph as subgraph_spec
+from astroctl.serve import announce, configure_logging, serve
 
 app = typer.Typer(help="AstroBookings: one GraphQL endpoint over federated subgraphs.")
 
@@ -128,19 +129,6 @@ def _wait_for_interrupt(supervisor: object) -> None:
         time.sleep(0.2)
 
 
-def _ship_logs(settings: Settings, source: str) -> None:
-    """Send this process's warnings and errors to the platform log (``logs`` query)."""
-    from astro.logshipping import ship_logs
-
-    ship_logs(
-        settings.redis_url,
-        source,
-        level=settings.log_ship_level,
-        info_loggers=settings.log_ship_info_loggers,
-        list_key=settings.log_list,
-    )
-
-
 @app.command()
 def gateway(
     supergraph: Annotated[
@@ -162,7 +150,7 @@ def gateway(
         run_multi_gateway(suites_from, host, port)
         return
     settings = _settings()
-    _ship_logs(settings, "gateway")
+    configure_logging(settings, "gateway")
     path = supergraph or settings.supergraph_path
     if not path.exists():
         raise typer.BadParameter(f"no supergraph file at {path}", param_hint="--supergraph")
@@ -178,7 +166,7 @@ def gateway(
     from gateway.config import GatewayConfig
 
     asgi = create_app(path.read_text(encoding="utf-8"), GatewayConfig.from_settings(settings))
-    _serve_gateway(_with_portals(asgi, settings.web_dist), host, port)
+    serve(_with_portals(asgi, settings.web_dist), "gateway", host, port)
 
 
 def _with_portals(asgi: ASGIApp, dist: Path) -> ASGIApp:
@@ -192,20 +180,6 @@ def _with_portals(asgi: ASGIApp, dist: Path) -> ASGIApp:
     return WithPortals(asgi, dist)
 
 
-def _serve_gateway(asgi: ASGIApp, host: str, port: int) -> None:
-    import uvicorn
-
-    uvicorn.run(
-        asgi,
-        host=host,
-        port=port,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        lifespan="on",
-    )
-
-
 @app.command()
 def subgraph(
     name: Annotated[str, typer.Argument(help=f"one of {', '.join(NAMES)}")],
@@ -213,20 +187,11 @@ def subgraph(
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
     """One subgraph's GraphQL server."""
-    import uvicorn
-
     spec = _spec(name)
     settings = _settings()
-    _ship_logs(settings, name)
+    configure_logging(settings, name)
     asgi = spec.module("app").create_app(settings)
-    uvicorn.run(
-        asgi,
-        host=host or settings.host,
-        port=port or spec.port(settings),
-        log_level="warning",
-        loop="uvloop",
-        http="httptools",
-    )
+    serve(asgi, name, host or settings.host, port or spec.port(settings))
 
 
 @app.command()
@@ -240,16 +205,16 @@ def worker(
     ] = False,
 ) -> None:
     """An arq worker running every subgraph's jobs (or, --notifications, the emails)."""
-    import logging.config
-
     from arq.logs import default_log_config
 
     from astroctl.worker import create_worker
 
-    logging.config.dictConfig(default_log_config(verbose=False))
     settings = _settings()
-    _ship_logs(settings, "notifier" if notifications else "worker")
-    create_worker(settings, notifications=notifications).run()
+    source = "notifier" if notifications else "worker"
+    configure_logging(settings, source, also=default_log_config(verbose=False))
+    running = create_worker(settings, notifications=notifications)
+    announce(source, f"arq queue {running.queue_name}")
+    running.run()
 
 
 @app.command()

@@ -70,6 +70,8 @@ def settings(settings: Settings) -> Iterator[Settings]:
                 "system_db": f"{settings.system_db}_e2e",
                 "queue_name": f"{settings.queue_name}:e2e",
                 "log_list": f"{settings.log_list}:e2e",
+                # every process says when it is up (``astroctl/serve.py``)
+                "log_ship_info_loggers": ["astro.process"],
             }
         )
     finally:

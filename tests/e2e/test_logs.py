@@ -62,3 +62,26 @@ def test_an_error_in_a_worker_reaches_it_through_the_gateway(
     denied = platform.post(LOGS, {"contains": event_id}, token=customer)
     assert denied.get("data") is None
     assert denied["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
+
+
+UP = """
+query Up { logs(minLevel: INFO, contains: "is up", limit: 50) { level logger source message } }
+"""
+
+
+def test_every_process_type_reaches_the_platform_log(platform: Gateway) -> None:
+    """uvicorn's logging set-up once closed the shipper of the gateway and the subgraphs: their
+    warnings and errors reached no one. Each process's "is up" line proves its shipper works
+    after its server started."""
+    it = platform.login("it@astrobookings.dev", DEMO_PASSWORD)
+    expected = {"gateway", "customer", "admin", "system", "worker", "notifier"}
+    deadline = time.monotonic() + 30
+    while True:
+        body = platform.post(UP, token=it)
+        assert "errors" not in body, body
+        sources = {entry["source"] for entry in body["data"]["logs"]}
+        if sources >= expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert sources >= expected
+    assert {entry["logger"] for entry in body["data"]["logs"]} == {"astro.process"}
