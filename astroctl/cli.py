@@ -263,6 +263,30 @@ def compose(
 
 
 @app.command()
+def reset(
+    data_dir: Annotated[Path | None, typer.Option(help="The data dir (ASTRO_DATA_DIR).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False,
+) -> None:
+    """Forget the dev platform's state in every store and the data dir (stop astro dev first)."""
+    from astroctl.reset import reset as reset_state
+
+    settings = _settings()
+    if settings.mode != "dev":
+        raise typer.BadParameter("astro reset only runs in dev mode (ASTRO_MODE=dev)")
+    data = (data_dir or settings.data_dir).resolve()
+    if devstack.port_open(settings.host, settings.gateway_port):
+        typer.echo(
+            f"something listens on the gateway port {settings.gateway_port}: stop astro dev first",
+            err=True,
+        )
+        raise typer.Exit(1)
+    if not yes:
+        typer.confirm(f"Delete the ledger, catalog, users, queues and {data}?", abort=True)
+    for line in reset_state(settings, data):
+        typer.echo(line)
+
+
+@app.command()
 def seed() -> None:
     """Apply migrations and load the demo data (dev mode only)."""
     settings = _settings()
