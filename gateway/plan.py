@@ -1,4 +1,8 @@
-"""Query plan nodes: Fetch, Flatten, Sequence, Parallel, Condition."""
+"""Query plan nodes: Fetch, Flatten, Sequence, Parallel.
+
+There is no Condition node: `@skip`/`@include` are applied when the operation is normalized,
+and plans are cached per value of their variables (see `QueryPlanner.plan`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from typing import Union
 from graphql import GraphQLError, parse, print_ast
 
 __all__ = [
-    "Condition",
     "Fetch",
     "Flatten",
     "Parallel",
@@ -58,9 +61,7 @@ class Fetch:
     operation: str
     variable_usages: tuple[str, ...] = ()
     requires: ReprSelection | None = None
-    input_rewrites: tuple[tuple[str, str], ...] = ()  # (from typename, to typename)
     mutation: bool = False
-    id: int = 0
 
 
 @dataclass(slots=True)
@@ -81,16 +82,7 @@ class Parallel:
     nodes: list[PlanNode]
 
 
-@dataclass(slots=True)
-class Condition:
-    """Run `if_clause` when the boolean variable is true, else `else_clause`."""
-
-    variable: str
-    if_clause: PlanNode | None
-    else_clause: PlanNode | None = None
-
-
-PlanNode = Union[Fetch, Flatten, Sequence, Parallel, Condition]  # noqa: UP007
+PlanNode = Union[Fetch, Flatten, Sequence, Parallel]  # noqa: UP007
 
 
 def format_plan(node: PlanNode | None) -> str:
@@ -121,7 +113,7 @@ def _format_node(node: PlanNode | None, depth: int, lines: list[str]) -> None:
         lines.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
         _format_node(node.node, depth + 1, lines)
         lines.append(pad + "}")
-    elif isinstance(node, Sequence | Parallel):
+    else:
         lines.append(f"{pad}{type(node).__name__} {{")
         for child in node.nodes:
             _format_node(child, depth + 1, lines)

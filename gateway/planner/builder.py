@@ -606,7 +606,6 @@ class _Builder:
             variable_usages=tuple(names),
             requires=requires,
             mutation=op_type == "mutation" and not g.entity,
-            id=g.id,
         )
 
     def to_node(self, op_type: str, mutation: bool) -> tuple[PlanNode | None, int]:
