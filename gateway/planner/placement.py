@@ -91,15 +91,15 @@ def plan_selection_set(
         return {t: left} if left else {}
     supergraph = planning.supergraph
     graph = at.group.graph
-    p = sel.type_name
+    abstract = sel.type_name
     at.selection.typename = True
-    if supergraph.is_interface_object(p, graph):
+    if supergraph.is_interface_object(abstract, graph):
         return _plan_interface_object(planning, at, sel)
-    known = supergraph.possible_types_in(p, graph)
-    abstract_model = supergraph.types.get(p)
+    known = supergraph.possible_types_in(abstract, graph)
+    abstract_model = supergraph.types.get(abstract)
     if abstract_model is not None and abstract_model.kind == "UNION" and not abstract_model.members:
         known = set(sel.by_type)
-    if graph_type is not None and graph_type != p:
+    if graph_type is not None and graph_type != abstract:
         graph_model = supergraph.types.get(graph_type)
         if graph_model is not None and graph_model.kind == "OBJECT":
             known = {graph_type}
@@ -107,14 +107,14 @@ def plan_selection_set(
             known = supergraph.possible_types_in(graph_type, graph)
     elif len(at.reg.reach) > 1 and graph in at.reg.reach:
         for other in at.reg.reach:
-            known = known & supergraph.possible_types_in(p, other)
+            known = known & supergraph.possible_types_in(abstract, other)
     if len(sel.by_type) == 1:
         # An interface without any implementation: only its own fields can be asked.
-        left = plan_object_fields(planning, at, sel.by_type.get(p, []))
-        return {p: left} if left else {}
+        left = plan_object_fields(planning, at, sel.by_type.get(abstract, []))
+        return {abstract: left} if left else {}
     leftovers: Leftovers = {}
     for t, fields in sel.by_type.items():
-        if t == p or t not in known:
+        if t == abstract or t not in known:
             continue
         left = plan_object_fields(planning, at.of_type(t, at.selection.frag(t)), fields)
         if left:
@@ -126,31 +126,31 @@ def _plan_interface_object(planning: Planning, at: Position, sel: SelSet) -> Lef
     """The subgraph has the interface `sel.type_name` as an `@interfaceObject`: it resolves
     the interface's fields, and a jump to the subgraph owning the interface (by its key)
     gives `__typename` and the fields of type conditions."""
-    p = sel.type_name
-    base = sel.by_type.get(p, [])
+    interface = sel.type_name
+    base = sel.by_type.get(interface, [])
     base_keys = {f.key for f in base}
     leftovers: Leftovers = {}
     left = plan_object_fields(planning, at, base)
     if left:
-        leftovers[p] = left
+        leftovers[interface] = left
     needs_real_type = any(
-        f.name == "__typename" or (t != p and f.key not in base_keys)
+        f.name == "__typename" or (t != interface and f.key not in base_keys)
         for t, fields in sel.by_type.items()
         for f in fields
     )
     if not needs_real_type:
         return leftovers
-    owner = _interface_owner(planning, p)
+    owner = _interface_owner(planning, interface)
     if owner is None:
         return leftovers
     owner_group = jumps.entity_fetch_group(planning, at, owner, None)
     if owner_group is None:
         return leftovers
-    owner_sel = owner_group.sel(p)
+    owner_sel = owner_group.sel(interface)
     owner_sel.typename = True
-    known = planning.supergraph.possible_types_in(p, owner.graph)
+    known = planning.supergraph.possible_types_in(interface, owner.graph)
     for t, fields in sel.by_type.items():
-        if t == p or t not in known:
+        if t == interface or t not in known:
             continue
         todo = [
             f
@@ -158,7 +158,7 @@ def _plan_interface_object(planning: Planning, at: Position, sel: SelSet) -> Lef
             if not (
                 f.sub is None
                 and f.key in base_keys
-                and at.reg.find(p, f.name, f.args, f.sig) is not None
+                and at.reg.find(interface, f.name, f.args, f.sig) is not None
             )
         ]
         in_owner = Position(owner_group, owner_sel.frag(t), at.path, at.reg, None, t, t)

@@ -66,14 +66,15 @@ class Planning:
         return group
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class Position:
     """One place of the merged data that one fetch group is filling.
 
     `type_name` is the type of the objects there (the runtime type once type conditions are
     split); `as_type` the type the subgraph knows them as — the same, or the interface (or
     `@interfaceObject`) an entity jump went through. `provided` is what an enclosing
-    `@provides` lets the group's subgraph resolve here.
+    `@provides` lets the group's subgraph resolve here. Never changed once made (not
+    frozen only because a frozen dataclass is slower to build, once per object placed).
     """
 
     group: FetchGroup
