@@ -13,14 +13,19 @@ __all__ = [
     "abstract_types",
     "entity_jump",
     "interface_object",
+    "key_chain",
     "mutations",
+    "override",
     "provides",
     "requires",
+    "requires_with_arguments",
+    "shared_root",
 ]
 
 _FEDERATION = (
     'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: '
-    '["@key", "@shareable", "@external", "@requires", "@provides", "@interfaceObject"])\n'
+    '["@key", "@shareable", "@external", "@requires", "@provides", "@interfaceObject", '
+    '"@override"])\n'
 )
 
 
@@ -145,5 +150,70 @@ def mutations() -> str:
         flights="""
             type Query { flight(id: ID!): Flight }
             type Flight @key(fields: "id") { id: ID! name: String }
+        """,
+    )
+
+
+@cache
+def key_chain() -> str:
+    """`User` has key `id` in accounts, `id` and `email` in profiles, `email` in mail: mail
+    is reached through profiles."""
+    return _compose(
+        accounts="""
+            type Query { me: User }
+            type User @key(fields: "id") { id: ID! name: String }
+        """,
+        profiles="""
+            type User @key(fields: "id") @key(fields: "email") { id: ID! email: String! }
+        """,
+        mail="""
+            type User @key(fields: "email") { email: String! unread: Int }
+        """,
+    )
+
+
+@cache
+def requires_with_arguments() -> str:
+    """`tax` requires `price(currency: "USD")`; the user may ask another currency."""
+    return _compose(
+        products="""
+            type Query { topProducts: [Product!]! }
+            type Product @key(fields: "upc") { upc: ID! price(currency: String!): Int }
+        """,
+        taxes="""
+            type Product @key(fields: "upc") {
+                upc: ID!
+                price(currency: String!): Int @external
+                tax: Int @requires(fields: "price(currency: \\"USD\\")")
+            }
+        """,
+    )
+
+
+@cache
+def shared_root() -> str:
+    """A `@shareable` root field whose value type has different fields in two subgraphs."""
+    return _compose(
+        weather="""
+            type Query { station: Station @shareable }
+            type Station @shareable { name: String temperature: Int }
+        """,
+        air="""
+            type Query { station: Station @shareable }
+            type Station @shareable { name: String pollen: Int }
+        """,
+    )
+
+
+@cache
+def override() -> str:
+    """`Flight.status` moved from legacy to ops with `@override`."""
+    return _compose(
+        legacy="""
+            type Query { flights: [Flight!]! }
+            type Flight @key(fields: "id") { id: ID! code: String status: String }
+        """,
+        ops="""
+            type Flight @key(fields: "id") { id: ID! status: String @override(from: "legacy") }
         """,
     )

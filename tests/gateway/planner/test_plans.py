@@ -6,6 +6,10 @@ rewrite the snapshots with ``ASTRO_UPDATE_SNAPSHOTS=1`` and review their diff.
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from . import supergraphs
 from .snapshot import assert_plans_match_snapshot
 
@@ -106,3 +110,41 @@ def test_skip_and_include_are_planned_per_value_of_their_variables() -> None:
             (query, {"reviews": False, "noName": True}),
         ],
     )
+
+
+def test_a_key_the_target_does_not_share_is_reached_through_a_key_chain() -> None:
+    assert_plans_match_snapshot(
+        "key_chain", supergraphs.key_chain(), [("{ me { name unread } }", {})]
+    )
+
+
+def test_a_required_field_with_arguments_gets_its_own_data_key() -> None:
+    assert_plans_match_snapshot(
+        "requires_with_arguments",
+        supergraphs.requires_with_arguments(),
+        [('{ topProducts { price(currency: "EUR") tax } }', {})],
+    )
+
+
+def test_a_shareable_root_field_is_asked_again_for_value_fields_only_another_resolves() -> None:
+    assert_plans_match_snapshot(
+        "shared_root",
+        supergraphs.shared_root(),
+        [("{ station { name temperature pollen } }", {})],
+    )
+
+
+def test_an_overridden_field_is_fetched_from_its_new_owner() -> None:
+    assert_plans_match_snapshot(
+        "override", supergraphs.override(), [("{ flights { code status } }", {})]
+    )
+
+
+@pytest.mark.skipif(
+    os.environ.get("ASTRO_UPDATE_SNAPSHOTS") == "1", reason="would rewrite the snapshot"
+)
+def test_a_changed_plan_fails_with_a_diff_of_the_snapshot() -> None:
+    with pytest.raises(AssertionError, match=r"(?s)the plan changed:.*-.*\+"):
+        assert_plans_match_snapshot(
+            "entity_jump", supergraphs.entity_jump(), [("{ me { name } }", {})]
+        )
