@@ -43,30 +43,33 @@ def place_field(
     join = supergraph.field_join(as_type, f.name, group.graph)
     if join is not None and join.requires and not requires_ok and provided is None:
         return f
-    fid = reg.field_id(f.key, f.args)
-    sig = (f.name, fid, join.type if join is not None and join.type else f.type_str)
-    dk = reg.key_for(sig, f.key)
-    reg.by_field.setdefault((t, f.name, fid), dk)
-    sf = at.selection.add(dk, f.name, f.args, f.sub is not None)
+    field_id = reg.field_id(f.key, f.args)
+    # The subgraph's own type of the field (it may differ in nullability) is part of what
+    # tells two fields apart: they must not share a data key.
+    sig = (f.name, field_id, join.type if join is not None and join.type else f.type_str)
+    data_key = reg.key_for(sig, f.key)
+    reg.by_field.setdefault((t, f.name, field_id), data_key)
+    sub_field = at.selection.add(data_key, f.name, f.args, f.sub is not None)
     group.variables.update(f.arg_vars)
-    reg.placed.setdefault((dk, t), set()).add(group)
+    reg.placed.setdefault((data_key, t), set()).add(group)
     for touched in planning.touched:
         touched.add(group)
-    if f.sub is None or sf.sub is None:
+    if f.sub is None or sub_field.sub is None:
         return None
     if join is not None and join.provides:
         sub_provided: SelSet | None = planning.fieldset(f.named_type, join.provides)
     else:
         sub_provided = provided.sub if provided is not None else None
-    child_path = (*at.path, dk, *(("@",) * f.type_str.count("[")))
+    child_path = (*at.path, data_key, *(("@",) * f.type_str.count("[")))
+    # The field's type in this subgraph when it differs from the supergraph's.
     graph_type = join.type.strip("[]!") if join is not None and join.type else None
-    child = reg.child(dk)
-    if not child.reach:
+    child = reg.child(data_key)
+    if not child.reach:  # the subgraphs that may serve the objects below
         child.reach = (reg.reach | supergraph.key_graphs(as_type)) & supergraph.field_graphs(
             as_type, f.name
         )
     below = Position(
-        group, sf.sub, child_path, child, sub_provided, f.sub.type_name, f.sub.type_name
+        group, sub_field.sub, child_path, child, sub_provided, f.sub.type_name, f.sub.type_name
     )
     left = plan_selection_set(planning, below, f.sub, graph_type)
     if not left:
