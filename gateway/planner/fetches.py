@@ -43,6 +43,8 @@ class Registry:
         return f"{args}#{response_key}" if self.distinct else args
 
     def key_for(self, sig: tuple[str, str, str], preferred: str) -> str:
+        """The data key of the field with signature `sig` here: the one it already has,
+        else `preferred` (the response key) when free, else an internal alias."""
         key = self.by_sig.get(sig)
         if key is not None:
             return key
@@ -69,6 +71,7 @@ class Registry:
         return None
 
     def child(self, key: str) -> Registry:
+        """The registry of the objects under the data key `key`."""
         reg = self.children.get(key)
         if reg is None:
             reg = self.children[key] = Registry()
@@ -93,12 +96,14 @@ class SubSel:
     typename: bool = False
 
     def add(self, data_key: str, name: str, args: str, composite: bool) -> SubField:
+        """The field asked under `data_key` (aliased when it differs from `name`)."""
         sf = self.fields.get(data_key)
         if sf is None:
             sf = self.fields[data_key] = SubField(name, args, SubSel() if composite else None)
         return sf
 
     def frag(self, type_name: str) -> SubSel:
+        """The selection of the inline fragment `... on type_name`."""
         s = self.frags.get(type_name)
         if s is None:
             s = self.frags[type_name] = SubSel()
