@@ -78,7 +78,7 @@ def place_field(
 
 
 def plan_selection_set(
-    planning: Planning, at: Position, sel: SelSet, graph_type: str | None = None
+    planning: Planning, at: Position, sel: SelSet, graph_type: str | None
 ) -> Leftovers:
     """Plan a selection set at `at` (typed with the selection's type); `graph_type` is the
     subgraph's own type there when it differs from the supergraph's (e.g. an object
