@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from .plan import (
-    Condition,
     Fetch,
     Flatten,
     Parallel,
@@ -186,10 +185,6 @@ class _Run:
                 await self.run(n)
         elif isinstance(node, Parallel):
             await asyncio.gather(*(self.run(n) for n in node.nodes))
-        elif isinstance(node, Condition):
-            branch = node.if_clause if self.variables.get(node.variable) else node.else_clause
-            if branch is not None:
-                await self.run(branch)
 
     async def call(
         self, fetch: Fetch, variables: dict[str, Any], representations: int | None = None

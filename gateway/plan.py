@@ -1,12 +1,17 @@
-"""Query plan nodes: Fetch, Flatten, Sequence, Parallel, Condition."""
+"""Query plan nodes: Fetch, Flatten, Sequence, Parallel.
+
+There is no Condition node: `@skip`/`@include` are applied when the operation is normalized,
+and plans are cached per value of their variables (see `QueryPlanner.plan`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Union
 
+from graphql import GraphQLError, parse, print_ast
+
 __all__ = [
-    "Condition",
     "Fetch",
     "Flatten",
     "Parallel",
@@ -14,7 +19,7 @@ __all__ = [
     "ReprField",
     "ReprSelection",
     "Sequence",
-    "describe",
+    "format_plan",
 ]
 
 
@@ -56,9 +61,7 @@ class Fetch:
     operation: str
     variable_usages: tuple[str, ...] = ()
     requires: ReprSelection | None = None
-    input_rewrites: tuple[tuple[str, str], ...] = ()  # (from typename, to typename)
     mutation: bool = False
-    id: int = 0
 
 
 @dataclass(slots=True)
@@ -79,34 +82,74 @@ class Parallel:
     nodes: list[PlanNode]
 
 
-@dataclass(slots=True)
-class Condition:
-    """Run `if_clause` when the boolean variable is true, else `else_clause`."""
-
-    variable: str
-    if_clause: PlanNode | None
-    else_clause: PlanNode | None = None
+PlanNode = Union[Fetch, Flatten, Sequence, Parallel]  # noqa: UP007
 
 
-PlanNode = Union[Fetch, Flatten, Sequence, Parallel, Condition]  # noqa: UP007
+def format_plan(node: PlanNode | None) -> str:
+    """A stable, readable rendering of a plan, in the style of Apollo's query plans.
+
+    Plan snapshot tests compare it with a stored text, so a planner change shows as a diff:
+    node kinds, subgraph names, `Flatten` paths, how each representation is built, and the
+    operation sent (pretty-printed). Not used when executing, so it may be slow.
+    """
+    lines = ["QueryPlan {"]
+    _format_node(node, 1, lines)
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
-def describe(node: PlanNode | None, indent: int = 0) -> str:
-    """Human-readable rendering of a plan, in the style of Apollo's query plans."""
-    pad = "  " * indent
+def _format_node(node: PlanNode | None, depth: int, lines: list[str]) -> None:
+    pad = "  " * depth
     if node is None:
-        return pad + "Empty"
-    if isinstance(node, Fetch):
-        body = "\n".join(pad + "  " + line for line in node.operation.splitlines())
-        return f'{pad}Fetch(service: "{node.service}") {{\n{body}\n{pad}}}'
-    if isinstance(node, Flatten):
-        inner = describe(node.node, indent + 1)
-        return f'{pad}Flatten(path: "{".".join(node.path)}") {{\n{inner}\n{pad}}}'
-    if isinstance(node, Sequence | Parallel):
-        name = type(node).__name__
-        inner = ",\n".join(describe(n, indent + 1) for n in node.nodes)
-        return f"{pad}{name} {{\n{inner}\n{pad}}}"
-    parts = [f"{pad}Condition(if: ${node.variable}) {{", describe(node.if_clause, indent + 1)]
-    if node.else_clause is not None:
-        parts += [f"{pad}}} else {{", describe(node.else_clause, indent + 1)]
-    return "\n".join([*parts, pad + "}"])
+        lines.append(pad + "Empty")
+    elif isinstance(node, Fetch):
+        lines.append(f'{pad}Fetch(service: "{node.service}") {{')
+        if node.requires is not None:
+            _format_representations(node.requires, depth + 1, lines)
+            lines.append(pad + "  =>")
+        lines.extend(pad + "  " + line for line in _pretty_operation(node.operation))
+        lines.append(pad + "}")
+    elif isinstance(node, Flatten):
+        lines.append(f'{pad}Flatten(path: "{".".join(node.path)}") {{')
+        _format_node(node.node, depth + 1, lines)
+        lines.append(pad + "}")
+    else:
+        lines.append(f"{pad}{type(node).__name__} {{")
+        for child in node.nodes:
+            _format_node(child, depth + 1, lines)
+        lines.append(pad + "}")
+
+
+def _format_representations(sel: ReprSelection, depth: int, lines: list[str]) -> None:
+    """One line per data type: the `__typename` sent and the fields copied into it
+    (`dataKey: name` when the gateway stored the field under another key)."""
+    pad = "  " * depth
+    for type_name, fields in sel.by_type.items():
+        sent = sel.typename_as.get(type_name, type_name)
+        head = type_name if sent == type_name else f"{type_name} as {sent}"
+        lines.append(f"{pad}{head} {_format_repr_fields(fields)}")
+
+
+def _format_repr_fields(fields: tuple[ReprField, ...]) -> str:
+    parts: list[str] = []
+    for f in fields:
+        head = f.name if f.data_key == f.name else f"{f.data_key}: {f.name}"
+        if f.selection is not None:
+            head += " " + _format_repr_selection(f.selection)
+        parts.append(head)
+    return "{ " + " ".join(parts) + " }"
+
+
+def _format_repr_selection(sel: ReprSelection) -> str:
+    parts: list[str] = []
+    for type_name, fields in sel.by_type.items():
+        inner = _format_repr_fields(fields)
+        parts.append(inner if type_name == "*" else f"... on {type_name} {inner}")
+    return " ".join(parts)
+
+
+def _pretty_operation(operation: str) -> list[str]:
+    try:
+        return print_ast(parse(operation, no_location=True)).splitlines()
+    except GraphQLError:
+        return operation.splitlines()

@@ -36,7 +36,6 @@ class TypeJoin:
 
     graph: str
     key: str | None = None
-    extension: bool = False
     resolvable: bool = True
     interface_object: bool = False
 
@@ -50,17 +49,14 @@ class FieldJoin:
     provides: str | None = None
     type: str | None = None
     external: bool = False
-    override: str | None = None
     used_overridden: bool = False
 
 
 @dataclass(slots=True)
 class FieldModel:
     name: str
-    type: str
     joins: dict[str, FieldJoin] = field(default_factory=dict)
-    # True when the field has `@join__field` with no graph: only reachable via an interface object.
-    unowned: bool = False
+    #: False when the field has no `@join__field`: every subgraph of its type resolves it.
     has_joins: bool = False
 
 
@@ -72,7 +68,6 @@ class TypeModel:
     fields: dict[str, FieldModel] = field(default_factory=dict)
     implements: dict[str, set[str]] = field(default_factory=dict)  # graph → interfaces
     members: dict[str, set[str]] = field(default_factory=dict)  # graph → union members
-    enum_values: dict[str, set[str]] = field(default_factory=dict)  # value → graphs
 
     @property
     def graphs(self) -> set[str]:
@@ -93,29 +88,12 @@ class Supergraph:
     subscription_type: str | None = None
     _field_graphs: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
 
-    def type_graphs(self, type_name: str) -> set[str]:
-        t = self.types.get(type_name)
-        return t.graphs if t else set()
-
-    def type_join(self, type_name: str, graph: str) -> TypeJoin | None:
-        t = self.types.get(type_name)
-        if t is None:
-            return None
-        for j in t.joins:
-            if j.graph == graph:
-                return j
-        return None
-
-    def keys(self, type_name: str, graph: str, *, resolvable_only: bool = True) -> list[str]:
-        """Key field sets of a type in one subgraph."""
+    def keys(self, type_name: str, graph: str) -> list[str]:
+        """Resolvable key field sets of a type in one subgraph."""
         t = self.types.get(type_name)
         if t is None:
             return []
-        return [
-            j.key
-            for j in t.joins
-            if j.graph == graph and j.key and (j.resolvable or not resolvable_only)
-        ]
+        return [j.key for j in t.joins if j.graph == graph and j.key and j.resolvable]
 
     def key_graphs(self, type_name: str) -> frozenset[str]:
         """Subgraphs that can resolve the type as an entity (a resolvable `@key`)."""
@@ -125,8 +103,9 @@ class Supergraph:
         return frozenset(j.graph for j in t.joins if j.key and j.resolvable)
 
     def is_interface_object(self, type_name: str, graph: str) -> bool:
-        j = self.type_join(type_name, graph)
-        return bool(j and j.interface_object)
+        """Whether the subgraph declares the type an `@interfaceObject`."""
+        t = self.types.get(type_name)
+        return t is not None and any(j.graph == graph and j.interface_object for j in t.joins)
 
     def field_graphs(self, type_name: str, field_name: str) -> frozenset[str]:
         """Subgraphs that resolve `type.field` themselves (not external, not overridden)."""
@@ -157,22 +136,6 @@ class Supergraph:
             return None
         return f.joins.get(graph)
 
-    def is_key_field(self, type_name: str, field_name: str, graph: str) -> bool:
-        for key in self.keys(type_name, graph, resolvable_only=False):
-            if field_name in _top_level_names(key):
-                return True
-        return False
-
-    def has_field_in(self, type_name: str, field_name: str, graph: str) -> bool:
-        """Whether the subgraph's own schema declares the field (external included)."""
-        t = self.types.get(type_name)
-        if t is None or graph not in t.graphs:
-            return False
-        f = t.fields.get(field_name)
-        if f is None:
-            return False
-        return not f.has_joins or graph in f.joins
-
     def possible_types_in(self, abstract: str, graph: str) -> set[str]:
         """Object types a subgraph may return for an interface or union."""
         t = self.types.get(abstract)
@@ -194,28 +157,6 @@ class Supergraph:
         for ifaces in t.implements.values():
             out |= ifaces
         return out
-
-
-def _top_level_names(fieldset: str) -> set[str]:
-    names: set[str] = set()
-    depth = 0
-    token = ""
-    for ch in fieldset + " ":
-        if ch == "{":
-            if depth == 0 and token:
-                names.add(token)
-            token = ""
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            token = ""
-        elif ch.isalnum() or ch == "_":
-            token += ch
-        else:
-            if depth == 0 and token:
-                names.add(token)
-            token = ""
-    return names
 
 
 def _value(node: ValueNode) -> object:
@@ -277,7 +218,6 @@ def parse_supergraph(sdl: str) -> Supergraph:
                     TypeJoin(
                         graph=str(a["graph"]),
                         key=a.get("key") if isinstance(a.get("key"), str) else None,  # type: ignore[arg-type]
-                        extension=bool(a.get("extension", False)),
                         resolvable=a.get("resolvable", True) is not False,
                         interface_object=bool(a.get("isInterfaceObject", False)),
                     )
@@ -291,14 +231,6 @@ def parse_supergraph(sdl: str) -> Supergraph:
         if isinstance(defn, _ObjectLike):
             for fd in defn.fields or ():
                 model.fields[fd.name.value] = _field_model(fd)
-        if isinstance(defn, EnumTypeDefinitionNode | EnumTypeExtensionNode):
-            for ev in defn.values or ():
-                graphs_of_value = {
-                    str(_args(d).get("graph"))
-                    for d in ev.directives or ()
-                    if d.name.value == "join__enumValue"
-                }
-                model.enum_values[ev.name.value] = graphs_of_value
 
     sg = Supergraph(
         schema=schema, document=document, graphs=graphs, graph_names=graph_names, types=types
@@ -330,17 +262,14 @@ def _kind(defn: object) -> str | None:
 
 
 def _field_model(fd: FieldDefinitionNode) -> FieldModel:
-    from graphql import print_ast
-
-    fm = FieldModel(name=fd.name.value, type=print_ast(fd.type))
+    fm = FieldModel(name=fd.name.value)
     for d in fd.directives or ():
         if d.name.value != "join__field":
             continue
         fm.has_joins = True
         a = _args(d)
         graph = a.get("graph")
-        if graph is None:
-            fm.unowned = True
+        if graph is None:  # only reachable through an `@interfaceObject`
             continue
         fm.joins[str(graph)] = FieldJoin(
             graph=str(graph),
@@ -348,7 +277,6 @@ def _field_model(fd: FieldDefinitionNode) -> FieldModel:
             provides=_str_or_none(a.get("provides")),
             type=_str_or_none(a.get("type")),
             external=bool(a.get("external", False)),
-            override=_str_or_none(a.get("override")),
             used_overridden=bool(a.get("usedOverridden", False)),
         )
     return fm

@@ -1,4 +1,8 @@
-"""Building blocks of planning: data-key registry, subgraph selections, fetch groups."""
+"""What planning builds: data keys of the merged data, and fetch groups with their selections.
+
+`Registry` and `FetchGroup` refer to each other (a data key remembers the groups fetching
+it, a group the registry of its position), so they share this module.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .normalize import SelSet
 
-__all__ = ["Group", "Registry", "SubField", "SubSel"]
+__all__ = ["FetchGroup", "Registry", "SubField", "SubSel"]
 
 
 class Registry:
@@ -31,7 +35,7 @@ class Registry:
         self.taken: set[str] = {"__typename"}
         self.children: dict[str, Registry] = {}
         # (data key, runtime type) → groups fetching it there
-        self.placed: dict[tuple[str, str], set[Group]] = {}
+        self.placed: dict[tuple[str, str], set[FetchGroup]] = {}
 
     def field_id(self, response_key: str, args: str) -> str:
         """What identifies a field here besides its name: its printed arguments (plus its
@@ -39,6 +43,8 @@ class Registry:
         return f"{args}#{response_key}" if self.distinct else args
 
     def key_for(self, sig: tuple[str, str, str], preferred: str) -> str:
+        """The data key of the field with signature `sig` here: the one it already has,
+        else `preferred` (the response key) when free, else an internal alias."""
         key = self.by_sig.get(sig)
         if key is not None:
             return key
@@ -65,6 +71,7 @@ class Registry:
         return None
 
     def child(self, key: str) -> Registry:
+        """The registry of the objects under the data key `key`."""
         reg = self.children.get(key)
         if reg is None:
             reg = self.children[key] = Registry()
@@ -73,6 +80,8 @@ class Registry:
 
 @dataclass(slots=True, eq=False)
 class SubField:
+    """A field of a subgraph operation: its name, printed arguments and sub-selection."""
+
     name: str
     args: str
     sub: SubSel | None = None
@@ -87,18 +96,21 @@ class SubSel:
     typename: bool = False
 
     def add(self, data_key: str, name: str, args: str, composite: bool) -> SubField:
+        """The field asked under `data_key` (aliased when it differs from `name`)."""
         sf = self.fields.get(data_key)
         if sf is None:
             sf = self.fields[data_key] = SubField(name, args, SubSel() if composite else None)
         return sf
 
     def frag(self, type_name: str) -> SubSel:
+        """The selection of the inline fragment `... on type_name`."""
         s = self.frags.get(type_name)
         if s is None:
             s = self.frags[type_name] = SubSel()
         return s
 
     def render(self) -> str:
+        """The selection set as GraphQL text (`{__typename}` when nothing else is asked)."""
         parts: list[str] = []
         if self.typename:
             parts.append("__typename")
@@ -117,29 +129,40 @@ class SubSel:
 
 
 @dataclass(slots=True, eq=False)
-class Group:
-    """A future fetch node: one subgraph request at one path."""
+class FetchGroup:
+    """A future fetch node: one subgraph request at one path of the merged data.
+
+    A root group (`entity` false) asks root fields; an entity group asks `_entities` with
+    representations built from the objects at `path`, one inline fragment per type.
+    """
 
     id: int
     graph: str
     path: tuple[str, ...]
     entity: bool
     reg: Registry
-    parent: Group | None = None
+    parent: FetchGroup | None = None
+    #: The mutation segment (a run of root fields of one subgraph, in document order).
+    segment: int = 0
     root: SubSel = field(default_factory=SubSel)
+    #: Per type the subgraph sees (`... on T` of the `_entities` selection), its selection.
     entity_sels: dict[str, SubSel] = field(default_factory=dict)
-    # data typename → (representation typename, key/requires selections normalized on it)
+    #: Per `__typename` in the data: the representation typename and the key/requires
+    #: selections (normalized on the data type) whose fields go into the representation.
     reprs: dict[str, tuple[str, list[SelSet]]] = field(default_factory=dict)
-    deps: set[Group] = field(default_factory=set)
+    #: Groups that must run first (the parent, and those fetching representation fields).
+    deps: set[FetchGroup] = field(default_factory=set)
     variables: set[str] = field(default_factory=set)
 
-    def sel(self, view: str) -> SubSel:
-        s = self.entity_sels.get(view)
+    def sel(self, as_type: str) -> SubSel:
+        """The selection of the `... on as_type` fragment of this entity fetch."""
+        s = self.entity_sels.get(as_type)
         if s is None:
-            s = self.entity_sels[view] = SubSel()
+            s = self.entity_sels[as_type] = SubSel()
         return s
 
-    def depends_on(self, other: Group) -> bool:
+    def depends_on(self, other: FetchGroup) -> bool:
+        """Whether `other` must run before this group (directly or through other groups)."""
         seen: set[int] = set()
         stack = list(self.deps)
         while stack:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from gateway.app import Gateway, create_app
-from gateway.plan import describe
+from gateway.plan import format_plan
 
 from .subgraphs import SCHEMAS, CountingApp
 
@@ -163,7 +163,7 @@ async def test_plans_are_cached_per_operation(gateway: Gateway) -> None:
     assert len(gateway.planner._cache) == 1
     planned = next(iter(gateway.planner._cache.values()))
     assert planned.fetch_count == 2
-    assert "Flatten" in describe(planned.node)
+    assert "Flatten" in format_plan(planned.node)
 
 
 async def test_http_endpoint_answers_ping_and_parse_errors(supergraph_sdl: str) -> None:
