@@ -73,13 +73,13 @@ async def relay(
     published = 0
     while True:
         async with store.claim(batch_size, TOPIC_JOBS) as claim:
-            for row in claim.rows:
+            rows = claim.rows
+            for row in rows:
                 await publish(queue, settings, row)
-            if claim.rows:
+            if rows:
                 await claim.mark_published()
-            count = len(claim.rows)
-        published += count
-        if count < batch_size:
+        published += len(rows)
+        if len(rows) < batch_size:
             return published
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -20,7 +18,6 @@ from arq.connections import ArqRedis
 from arq.constants import job_key_prefix
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from astro import outbox
 from astro.contracts import parse
@@ -34,6 +31,7 @@ from astro.contracts.jobs import (
 )
 from astro.settings import Settings, get_settings
 from subgraphs.admin import invoices, ledger, viability
+from subgraphs.admin.outbox import LedgerOutbox
 from subgraphs.admin.resolvers import RELAY_JOB, open_queue, request_relay
 from subgraphs.admin.store import Database, OutboxEvent, migrate
 
@@ -77,49 +75,6 @@ async def shutdown(ctx: dict[str, Any]) -> None:
     await state.db.close()
     if state.owns_queue:
         await state.queue.aclose()
-
-
-@dataclass(frozen=True, slots=True)
-class _LedgerClaim:
-    session: AsyncSession
-    events: Sequence[OutboxEvent]
-
-    @property
-    def rows(self) -> list[outbox.Outgoing]:
-        return [
-            outbox.Outgoing(str(event.event_id), event.topic, event.payload)
-            for event in self.events
-        ]
-
-    async def mark_published(self) -> None:
-        await self.session.execute(
-            sa.update(OutboxEvent)
-            .where(OutboxEvent.id.in_([event.id for event in self.events]))
-            .values(published_at=sa.func.now())
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerOutbox:
-    """The ledger's outbox table as an :class:`astro.outbox.OutboxStore`: a batch is claimed
-    with ``FOR UPDATE SKIP LOCKED`` (relays may run side by side) and marked published in the
-    transaction that enqueued it."""
-
-    db: Database
-
-    @asynccontextmanager
-    async def claim(self, limit: int, topics: Collection[str]) -> AsyncIterator[_LedgerClaim]:
-        async with self.db.sessions.begin() as session:
-            events = (
-                await session.scalars(
-                    sa.select(OutboxEvent)
-                    .where(OutboxEvent.published_at.is_(None), OutboxEvent.topic.in_(list(topics)))
-                    .order_by(OutboxEvent.id)
-                    .limit(limit)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            yield _LedgerClaim(session, events)
 
 
 async def relay_outbox(ctx: dict[str, Any]) -> int:
