@@ -29,6 +29,7 @@ from typing import Any, Protocol
 from arq.connections import ArqRedis
 
 from astro.contracts.jobs import TOPIC_JOBS, job_id, queue_for
+from astro.contracts.message import Message
 from astro.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,20 @@ BATCH_SIZE = 100
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """An unpublished outbox row: its message and how often it was published before (a
-    redriven row gets fresh job ids, since arq refuses an id it still remembers)."""
+    """A message to publish: its payload, how often it was published before (a redriven row
+    gets fresh job ids, since arq refuses an id it still remembers) and, for a message sent to
+    one of many recipients, who (one job each)."""
 
     event_id: str
     topic: str
     payload: dict[str, Any]
     publications: int = 0
+    recipient: str | None = None
+
+    @classmethod
+    def of(cls, message: Message, *, recipient: str | None = None) -> Outgoing:
+        """``message``, published straight from a job (no outbox row)."""
+        return cls(message.event_id, message.topic, message.payload(), recipient=recipient)
 
 
 class Claim(Protocol):
@@ -89,7 +97,13 @@ async def publish(queue: ArqRedis, settings: Settings, row: Outgoing) -> None:
         await queue.enqueue_job(
             job,
             row.payload,
-            _job_id=job_id(row.topic, row.event_id, job, publication=row.publications),
+            _job_id=job_id(
+                row.topic,
+                row.event_id,
+                job,
+                publication=row.publications,
+                recipient=row.recipient,
+            ),
             _queue_name=queue_for(job, settings),
         )
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from arq.connections import ArqRedis
 from pydantic import BaseModel
 
-from astro.contracts.jobs import NOTIFY_EVENT, job_id, queue_for
+from astro import outbox
 from astro.contracts.launches import LaunchScheduled, VipAnnouncement, VipLaunch
 from astro.contracts.parts import Person
 from astro.settings import Settings
@@ -80,12 +80,7 @@ async def announce_to_vips(
         announcement = VipAnnouncement(
             event_id=event.event_id, customer=Person(id=customer_id), launch=about
         )
-        await queue.enqueue_job(
-            NOTIFY_EVENT,
-            announcement.payload(),
-            _job_id=job_id(
-                announcement.topic, announcement.event_id, NOTIFY_EVENT, recipient=customer_id
-            ),
-            _queue_name=queue_for(NOTIFY_EVENT, settings),
+        await outbox.publish(
+            queue, settings, outbox.Outgoing.of(announcement, recipient=customer_id)
         )
     return len(vips)
