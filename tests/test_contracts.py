@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
 from pydantic import AwareDatetime, BaseModel, ValidationError
@@ -32,6 +32,8 @@ SUBGRAPHS = ROOT / "subgraphs"
 def _sample(annotation: Any, name: str) -> Any:
     """A valid value of ``annotation`` (every optional part filled, so it is exercised too)."""
     origin = get_origin(annotation)
+    if origin is Annotated:
+        return _sample(get_args(annotation)[0], name)
     if origin is Literal:
         return get_args(annotation)[0]
     if origin in (Union, types.UnionType):
@@ -124,6 +126,19 @@ def test_every_topic_goes_to_its_consumers_and_is_in_the_contracts_table(
     assert TOPIC_JOBS[contract.TOPIC]
     table = (ROOT / "docs" / "contracts.md").read_text()
     assert f"`{contract.TOPIC}`" in table
+
+
+def test_ledger_rows_written_before_the_notifications_still_read() -> None:
+    launch = sample(LaunchScheduled).payload()["launch"]
+    old_rows = [
+        {"event_id": "e1", "topic": "launch.scheduled", "launch": launch},
+        {"event_id": "e2", "topic": "booking.confirmed", "booking_id": "b", "launch_id": "l"},
+    ]
+
+    parsed = [parse(row, LaunchScheduled, BookingConfirmed) for row in old_rows]
+
+    assert [message.topic for message in parsed] == ["launch.scheduled", "booking.confirmed"]
+    assert all(message.contract_version == 1 for message in parsed)
 
 
 def test_money_and_instants_keep_the_wire_format_of_the_stores() -> None:

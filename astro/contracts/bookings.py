@@ -57,11 +57,12 @@ class BookingConfirmed(Message):
     topic: Literal["booking.confirmed"] = "booking.confirmed"
     booking_id: str
     launch_id: str
-    seats: int
-    total: Money
-    customer: Person
-    launch: LaunchSummary
-    supplier: SupplierContact
+    # Since the notifications (absent from older rows): for the emails.
+    seats: int | None = None
+    total: Money | None = None
+    customer: Person | None = None
+    launch: LaunchSummary | None = None
+    supplier: SupplierContact | None = None
 
 
 class BookingRejected(Message):
@@ -73,8 +74,9 @@ class BookingRejected(Message):
     launch_id: str
     seats: int
     reason: str
-    customer: Person
-    launch: LaunchSummary
+    # Since the notifications (absent from older rows): for the emails.
+    customer: Person | None = None
+    launch: LaunchSummary | None = None
 
 
 class BookingCancelled(Message):
@@ -89,6 +91,7 @@ class BookingCancelled(Message):
     refund_percent: int = Field(ge=0, le=100)
     refund_amount: Money
     cancelled_by: CancelledBy
-    customer: Person
-    launch: LaunchSummary
-    supplier: SupplierContact
+    # Since the notifications (absent from older rows): for the emails.
+    customer: Person | None = None
+    launch: LaunchSummary | None = None
+    supplier: SupplierContact | None = None

@@ -23,7 +23,8 @@ class LaunchScheduled(Message):
 
     topic: Literal["launch.scheduled"] = "launch.scheduled"
     launch: LaunchSnapshot
-    supplier_contact: SupplierContact
+    # Since the notifications (absent from older rows).
+    supplier_contact: SupplierContact | None = None
 
 
 class LaunchChange(Part):
@@ -42,7 +43,8 @@ class LaunchUpdated(Message):
 
     topic: Literal["launch.updated"] = "launch.updated"
     launch: LaunchSnapshot
-    supplier_contact: SupplierContact
+    # Since the notifications (absent from older rows), like ``change`` and the customers.
+    supplier_contact: SupplierContact | None = None
     change: LaunchChange | None = None
     active_customers: tuple[Person, ...] = ()
 

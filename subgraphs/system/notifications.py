@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -96,23 +96,36 @@ _CANCELLED_BY = {
 }
 
 
+_T = TypeVar("_T")
+
+
+def _need(value: _T | None, what: str) -> _T:
+    """A part of the contract the emails need but that payloads written before notifications
+    existed do not carry."""
+    if value is None:
+        raise UnreadableEvent(f"event without {what}, which its emails need")
+    return value
+
+
 def _booking_confirmed(event: BookingConfirmed) -> list[Draft]:
+    launch, customer = _need(event.launch, "launch"), _need(event.customer, "customer")
     values = {
-        **_launch_values(event.launch),
-        "seats": str(event.seats),
-        "total": money(event.total),
+        **_launch_values(launch),
+        "seats": str(_need(event.seats, "seats")),
+        "total": money(_need(event.total, "total")),
         "booking_id": event.booking_id,
     }
-    related = {"booking_id": event.booking_id, "launch_id": event.launch.id}
+    related = {"booking_id": event.booking_id, "launch_id": launch.id}
     return [
-        Draft("booking_confirmed", event.customer.id, event.customer.email, values, **related),
+        Draft("booking_confirmed", customer.id, customer.email, values, **related),
         *_supplier_draft("booking_received", event.supplier, values, **related),
     ]
 
 
 def _booking_rejected(event: BookingRejected) -> list[Draft]:
+    launch, customer = _need(event.launch, "launch"), _need(event.customer, "customer")
     values = {
-        **_launch_values(event.launch),
+        **_launch_values(launch),
         "seats": str(event.seats),
         "reason": event.reason or "the launch could not take the booking.",
         "booking_id": event.booking_id,
@@ -120,11 +133,11 @@ def _booking_rejected(event: BookingRejected) -> list[Draft]:
     return [
         Draft(
             "booking_rejected",
-            event.customer.id,
-            event.customer.email,
+            customer.id,
+            customer.email,
             values,
             booking_id=event.booking_id,
-            launch_id=event.launch.id,
+            launch_id=launch.id,
         )
     ]
 
@@ -132,8 +145,9 @@ def _booking_rejected(event: BookingRejected) -> list[Draft]:
 def _booking_cancelled(event: BookingCancelled) -> list[Draft]:
     if event.cancelled_by == "abort":
         return []  # the launch's abort notice tells the same people, refund included
+    launch, customer = _need(event.launch, "launch"), _need(event.customer, "customer")
     values = {
-        **_launch_values(event.launch),
+        **_launch_values(launch),
         "seats": str(event.seats),
         "booking_id": event.booking_id,
         "refund_percent": str(event.refund_percent),
@@ -141,9 +155,9 @@ def _booking_cancelled(event: BookingCancelled) -> list[Draft]:
         "cancelled_by_text": _CANCELLED_BY.get(event.cancelled_by, ""),
         "seats_released_text": "yes" if event.seats_released else "no (no refund is due)",
     }
-    related = {"booking_id": event.booking_id, "launch_id": event.launch.id}
+    related = {"booking_id": event.booking_id, "launch_id": launch.id}
     return [
-        Draft("booking_cancelled", event.customer.id, event.customer.email, values, **related),
+        Draft("booking_cancelled", customer.id, customer.email, values, **related),
         *_supplier_draft("booking_cancelled_supplier", event.supplier, values, **related),
     ]
 
