@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from types import ModuleType
 from typing import Any
 
@@ -89,16 +88,6 @@ class LeasingWorker(Worker):
 
 
 NOTIFICATION_MAX_JOBS = 4
-
-
-def coalesced_job_id(name: str, scope: str, window: float = 0.1) -> str:
-    """A job id shared by the requests for job ``name`` made within one ``window`` of seconds.
-
-    For "run soon" requests (e.g. an outbox relay after each write): a rush of them makes one
-    job per window instead of one each, and, unlike a fixed id, a request made while that job
-    runs (or after a queue was cleared and left its job key behind) is never refused for long.
-    """
-    return f"{name}:{scope}:{int(time.time() / window)}"
 
 
 def _job_modules() -> list[ModuleType]:

@@ -1,21 +1,52 @@
-"""The ledger's outbox events: topics and payloads (the sync contract with the customer store
-and the notification worker of the system subgraph).
+"""The ledger's outbox events: the contracts of :mod:`astro.contracts` built from ledger rows.
 
 Every event is written in the transaction of the change it describes and published by
-``jobs.relay_outbox`` to every job named for its topic in ``jobs.EVENT_JOBS``. Payloads only ever
-gain fields: a consumer ignores what it does not read.
+``jobs.relay_outbox`` (:mod:`astro.outbox`) to every job its topic goes to
+(:data:`astro.contracts.jobs.TOPIC_JOBS`): the catalog and bookings sync of the customer subgraph,
+the notifications of the system subgraph.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astro.contracts.bookings import (
+    BookingCancelled,
+    BookingConfirmed,
+    BookingRejected,
+    CancelledBy,
+)
+from astro.contracts.finance import (
+    InvoiceInfo,
+    InvoiceIssued,
+    InvoiceRecipient,
+    RefundInfo,
+    RefundProcessed,
+)
+from astro.contracts.launches import (
+    LaunchChange as ChangeInfo,
+)
+from astro.contracts.launches import (
+    LaunchScheduled,
+    LaunchUpdated,
+    ViabilityFlagged,
+    ViabilityLaunch,
+)
+from astro.contracts.message import Message, new_event_id
+from astro.contracts.parts import (
+    LaunchSnapshot,
+    LaunchSummary,
+    Person,
+    RocketInfo,
+    SpaceportInfo,
+    SupplierContact,
+    SupplierInfo,
+)
 from subgraphs.admin.store import (
     Booking,
     Invoice,
@@ -27,17 +58,17 @@ from subgraphs.admin.store import (
     Supplier,
 )
 
-LAUNCH_SCHEDULED = "launch.scheduled"
-LAUNCH_UPDATED = "launch.updated"
-BOOKING_CONFIRMED = "booking.confirmed"
-BOOKING_REJECTED = "booking.rejected"
-BOOKING_CANCELLED = "booking.cancelled"
+LAUNCH_SCHEDULED = LaunchScheduled.TOPIC
+LAUNCH_UPDATED = LaunchUpdated.TOPIC
+BOOKING_CONFIRMED = BookingConfirmed.TOPIC
+BOOKING_REJECTED = BookingRejected.TOPIC
+BOOKING_CANCELLED = BookingCancelled.TOPIC
 # For the notification worker only (tell the supplier / the invoice's recipient / the customer).
-LAUNCH_VIABILITY_FLAGGED = "launch.viability_flagged"
-INVOICE_ISSUED = "invoice.issued"
-REFUND_PROCESSED = "refund.processed"
+LAUNCH_VIABILITY_FLAGGED = ViabilityFlagged.TOPIC
+INVOICE_ISSUED = InvoiceIssued.TOPIC
+REFUND_PROCESSED = RefundProcessed.TOPIC
 
-CancelledBy = Literal["customer", "finance", "abort"]
+__all__ = ["CancelledBy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,75 +81,69 @@ class LaunchParts:
     spaceport: Spaceport
 
 
-def add_event(session: AsyncSession, topic: str, body: dict[str, Any]) -> OutboxEvent:
-    """Queue ``topic`` with ``body`` (plus ``event_id`` and ``topic``) in ``session``'s transaction."""
-    event_id = uuid.uuid4()
+def add_event(session: AsyncSession, message: Message) -> OutboxEvent:
+    """Queue ``message`` in ``session``'s transaction."""
     event = OutboxEvent(
-        event_id=event_id,
-        topic=topic,
-        payload={"event_id": str(event_id), "topic": topic, **body},
+        event_id=uuid.UUID(message.event_id), topic=message.topic, payload=message.payload()
     )
     session.add(event)
     return event
 
 
-def launch_payload(parts: LaunchParts) -> dict[str, Any]:
-    """The ``launch`` object of a launch event: the full snapshot at its current ``version``."""
+def launch_snapshot(parts: LaunchParts) -> LaunchSnapshot:
+    """The ``launch`` of a launch event: the full snapshot at its current ``version``."""
     launch, rocket, supplier, spaceport = (
         parts.launch,
         parts.rocket,
         parts.supplier,
         parts.spaceport,
     )
-    return {
-        "id": str(launch.id),
-        "slug": launch.slug,
-        "destination": launch.destination,
-        "launch_date": launch.launch_date.astimezone(UTC).isoformat(),
-        "price_per_seat": str(launch.price_per_seat),
-        "total_seats": launch.total_seats,
-        "seats_sold": launch.seats_sold or 0,
-        "status": launch.status.value,
-        "rocket": {
-            "id": str(rocket.id),
-            "name": rocket.name,
-            "capacity": rocket.capacity,
-            "range": rocket.range.value,
-        },
-        "supplier": {"id": str(supplier.id), "name": supplier.name},
-        "spaceport": {
-            "id": str(spaceport.id),
-            "code": spaceport.code,
-            "name": spaceport.name,
-            "location": spaceport.location,
-        },
-        "version": launch.version,
-    }
+    return LaunchSnapshot(
+        id=str(launch.id),
+        slug=launch.slug,
+        destination=launch.destination,
+        launch_date=launch.launch_date,
+        price_per_seat=launch.price_per_seat,
+        total_seats=launch.total_seats,
+        seats_sold=launch.seats_sold or 0,
+        status=launch.status.value,
+        rocket=RocketInfo(
+            id=str(rocket.id), name=rocket.name, capacity=rocket.capacity, range=rocket.range.value
+        ),
+        supplier=SupplierInfo(id=str(supplier.id), name=supplier.name),
+        spaceport=SpaceportInfo(
+            id=str(spaceport.id),
+            code=spaceport.code,
+            name=spaceport.name,
+            location=spaceport.location,
+        ),
+        version=launch.version,
+    )
 
 
-def supplier_contact(supplier: Supplier) -> dict[str, Any]:
+def supplier_contact(supplier: Supplier) -> SupplierContact:
     """Who to tell at a supplier: its contact email and the login acting for it (if any)."""
-    return {
-        "id": str(supplier.id),
-        "name": supplier.name,
-        "contact_email": supplier.contact_email,
-        "user_id": None if supplier.user_id is None else str(supplier.user_id),
-    }
+    return SupplierContact(
+        id=str(supplier.id),
+        name=supplier.name,
+        contact_email=supplier.contact_email,
+        user_id=None if supplier.user_id is None else str(supplier.user_id),
+    )
 
 
-def launch_summary(launch: Launch) -> dict[str, Any]:
+def launch_summary(launch: Launch) -> LaunchSummary:
     """What a message about a launch names: where, when (the current date) and its status."""
-    return {
-        "id": str(launch.id),
-        "slug": launch.slug,
-        "destination": launch.destination,
-        "launch_date": launch.launch_date.astimezone(UTC).isoformat(),
-        "status": launch.status.value,
-    }
+    return LaunchSummary(
+        id=str(launch.id),
+        slug=launch.slug,
+        destination=launch.destination,
+        launch_date=launch.launch_date,
+        status=launch.status.value,
+    )
 
 
-def _customer(booking: Booking) -> dict[str, Any]:
-    return {"id": booking.customer_id, "email": booking.customer_email}
+def _customer(booking: Booking) -> Person:
+    return Person(id=booking.customer_id, email=booking.customer_email)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,13 +157,15 @@ class LaunchChange:
     # Customers with an active booking (told about a delay or an abort), one entry each.
     active_customers: tuple[tuple[str, str], ...] = ()
 
-    def payload(self) -> dict[str, Any]:
-        return {
-            "action": self.action,
-            "from_status": self.from_status,
-            "reason": self.reason,
-            "previous_launch_date": self.previous_launch_date.astimezone(UTC).isoformat(),
-        }
+    def info(self) -> ChangeInfo:
+        return ChangeInfo.model_validate(
+            {
+                "action": self.action,
+                "from_status": self.from_status,
+                "reason": self.reason,
+                "previous_launch_date": self.previous_launch_date,
+            }
+        )
 
 
 def add_launch_event(
@@ -149,16 +176,29 @@ def add_launch_event(
     Besides the catalog snapshot (``launch``) it carries the supplier's contact and, for a
     lifecycle change or an edit, ``change`` and the ``active_customers`` to tell.
     """
-    body: dict[str, Any] = {
-        "launch": launch_payload(parts),
-        "supplier_contact": supplier_contact(parts.supplier),
-    }
-    if change is not None:
-        body["change"] = change.payload()
-        body["active_customers"] = [
-            {"id": customer_id, "email": email} for customer_id, email in change.active_customers
-        ]
-    return add_event(session, topic, body)
+    launch, contact = launch_snapshot(parts), supplier_contact(parts.supplier)
+    if topic == LAUNCH_SCHEDULED:
+        return add_event(
+            session,
+            LaunchScheduled(event_id=new_event_id(), launch=launch, supplier_contact=contact),
+        )
+    if topic != LAUNCH_UPDATED:
+        raise ValueError(f"{topic} is not a launch event")
+    return add_event(
+        session,
+        LaunchUpdated(
+            event_id=new_event_id(),
+            launch=launch,
+            supplier_contact=contact,
+            change=None if change is None else change.info(),
+            active_customers=()
+            if change is None
+            else tuple(
+                Person(id=customer_id, email=email)
+                for customer_id, email in change.active_customers
+            ),
+        ),
+    )
 
 
 def add_booking_confirmed(
@@ -167,16 +207,16 @@ def add_booking_confirmed(
     """``booking.confirmed``: the ledger took the booking."""
     return add_event(
         session,
-        BOOKING_CONFIRMED,
-        {
-            "booking_id": str(booking.id),
-            "launch_id": str(booking.launch_id),
-            "seats": booking.seats,
-            "total": str(booking.total),
-            "customer": _customer(booking),
-            "launch": launch_summary(launch),
-            "supplier": supplier_contact(supplier),
-        },
+        BookingConfirmed(
+            event_id=new_event_id(),
+            booking_id=str(booking.id),
+            launch_id=str(booking.launch_id),
+            seats=booking.seats,
+            total=booking.total,
+            customer=_customer(booking),
+            launch=launch_summary(launch),
+            supplier=supplier_contact(supplier),
+        ),
     )
 
 
@@ -184,15 +224,15 @@ def add_booking_rejected(session: AsyncSession, booking: Booking, launch: Launch
     """``booking.rejected``: the ledger refused the booking; its seats go back in the catalog."""
     return add_event(
         session,
-        BOOKING_REJECTED,
-        {
-            "booking_id": str(booking.id),
-            "launch_id": str(booking.launch_id),
-            "seats": booking.seats,
-            "reason": booking.reason or "",
-            "customer": _customer(booking),
-            "launch": launch_summary(launch),
-        },
+        BookingRejected(
+            event_id=new_event_id(),
+            booking_id=str(booking.id),
+            launch_id=str(booking.launch_id),
+            seats=booking.seats,
+            reason=booking.reason or "",
+            customer=_customer(booking),
+            launch=launch_summary(launch),
+        ),
     )
 
 
@@ -210,19 +250,19 @@ def add_booking_cancelled(
     """``booking.cancelled``: the seats come back only when ``seats_released``."""
     return add_event(
         session,
-        BOOKING_CANCELLED,
-        {
-            "booking_id": str(booking.id),
-            "launch_id": str(booking.launch_id),
-            "seats": booking.seats,
-            "seats_released": seats_released,
-            "refund_percent": refund_percent,
-            "refund_amount": str(refund_amount),
-            "cancelled_by": cancelled_by,
-            "customer": _customer(booking),
-            "launch": launch_summary(launch),
-            "supplier": supplier_contact(supplier),
-        },
+        BookingCancelled(
+            event_id=new_event_id(),
+            booking_id=str(booking.id),
+            launch_id=str(booking.launch_id),
+            seats=booking.seats,
+            seats_released=seats_released,
+            refund_percent=refund_percent,
+            refund_amount=refund_amount,
+            cancelled_by=cancelled_by,
+            customer=_customer(booking),
+            launch=launch_summary(launch),
+            supplier=supplier_contact(supplier),
+        ),
     )
 
 
@@ -237,21 +277,17 @@ def add_viability_flagged(
     """``launch.viability_flagged``: under the threshold three months out; its supplier decides."""
     return add_event(
         session,
-        LAUNCH_VIABILITY_FLAGGED,
-        {
-            "launch": {
-                "id": str(launch.id),
-                "slug": launch.slug,
-                "destination": launch.destination,
-                "launch_date": launch.launch_date.astimezone(UTC).isoformat(),
-                "status": launch.status.value,
-                "total_seats": launch.total_seats,
-                "seats_sold": launch.seats_sold,
-            },
-            "supplier": supplier_contact(supplier),
-            "threshold_percent": threshold_percent,
-            "flagged_at": flagged_at.astimezone(UTC).isoformat(),
-        },
+        ViabilityFlagged(
+            event_id=new_event_id(),
+            launch=ViabilityLaunch(
+                **launch_summary(launch).model_dump(),
+                total_seats=launch.total_seats,
+                seats_sold=launch.seats_sold,
+            ),
+            supplier=supplier_contact(supplier),
+            threshold_percent=threshold_percent,
+            flagged_at=flagged_at,
+        ),
     )
 
 
@@ -267,25 +303,23 @@ def add_invoice_issued(
     invoice first: its number and id)."""
     return add_event(
         session,
-        INVOICE_ISSUED,
-        {
-            "invoice": {
-                "id": str(invoice.id),
-                "number": invoice.number,
-                "kind": invoice.kind.value,
-                "amount": str(invoice.amount),
-                "currency": invoice.currency,
-                "issue_date": invoice.issue_date.isoformat(),
-                "due_date": invoice.due_date.isoformat(),
-                "booking_id": None if invoice.booking_id is None else str(invoice.booking_id),
-            },
-            "recipient": {
-                "name": invoice.recipient,
-                "email": recipient_email,
-                "user_id": recipient_user_id,
-            },
-            "launch": None if launch is None else launch_summary(launch),
-        },
+        InvoiceIssued(
+            event_id=new_event_id(),
+            invoice=InvoiceInfo(
+                id=str(invoice.id),
+                number=invoice.number,
+                kind=invoice.kind.value,
+                amount=invoice.amount,
+                currency=invoice.currency,
+                issue_date=invoice.issue_date,
+                due_date=invoice.due_date,
+                booking_id=None if invoice.booking_id is None else str(invoice.booking_id),
+            ),
+            recipient=InvoiceRecipient(
+                name=invoice.recipient, email=recipient_email, user_id=recipient_user_id
+            ),
+            launch=None if launch is None else launch_summary(launch),
+        ),
     )
 
 
@@ -295,16 +329,21 @@ def add_refund_processed(
     """``refund.processed``: finance paid a refund out (COMPLETED) to the booking's customer."""
     return add_event(
         session,
-        REFUND_PROCESSED,
-        {
-            "refund": {
-                "id": str(refund.id),
-                "amount": str(refund.amount),
-                "percent": refund.percent,
-                "status": refund.status.value,
-            },
-            "booking_id": str(booking.id),
-            "customer": _customer(booking),
-            "launch": launch_summary(launch),
-        },
+        RefundProcessed(
+            event_id=new_event_id(),
+            refund=RefundInfo(
+                id=str(refund.id),
+                amount=refund.amount,
+                percent=refund.percent,
+                status=refund.status.value,
+            ),
+            booking_id=str(booking.id),
+            customer=_customer(booking),
+            launch=launch_summary(launch),
+        ),
     )
+
+
+def launch_payload(parts: LaunchParts) -> dict[str, object]:
+    """The ``launch`` object of a launch event, as JSON."""
+    return launch_snapshot(parts).model_dump(mode="json")

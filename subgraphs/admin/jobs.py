@@ -19,47 +19,25 @@ from arq.constants import job_key_prefix
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
 
+from astro import outbox
+from astro.contracts import parse
+from astro.contracts.bookings import BookingConfirmed, BookingRejected, BookingRequested
+from astro.contracts.jobs import (
+    APPLY_BOOKING_EVENT,
+    RECORD_BOOKING,
+    RECORD_CANCELLATION,
+    job_id,
+    queue_for,
+)
 from astro.settings import Settings, get_settings
 from subgraphs.admin import invoices, ledger, viability
-from subgraphs.admin.events import (
-    BOOKING_CANCELLED,
-    BOOKING_CONFIRMED,
-    BOOKING_REJECTED,
-    INVOICE_ISSUED,
-    LAUNCH_SCHEDULED,
-    LAUNCH_UPDATED,
-    LAUNCH_VIABILITY_FLAGGED,
-    REFUND_PROCESSED,
-)
-from subgraphs.admin.resolvers import open_queue, request_relay
+from subgraphs.admin.outbox import LedgerOutbox
+from subgraphs.admin.resolvers import RELAY_JOB, open_queue, request_relay
 from subgraphs.admin.store import Database, OutboxEvent, migrate
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 100
-
-APPLY_LAUNCH = "apply_launch_event"  # customer subgraph: the catalog
-APPLY_BOOKING = "apply_booking_event"  # customer subgraph: the customer's bookings
-NOTIFY = "notify_event"  # system subgraph: the emails
-
-# Outbox topic → the arq jobs (each owned by the subgraph that consumes the event) it goes to.
-# A topic not listed here stays unpublished in the outbox and never holds up the listed ones.
-EVENT_JOBS: dict[str, tuple[str, ...]] = {
-    LAUNCH_SCHEDULED: (APPLY_LAUNCH,),
-    LAUNCH_UPDATED: (APPLY_LAUNCH, NOTIFY),
-    BOOKING_CONFIRMED: (APPLY_BOOKING, NOTIFY),
-    BOOKING_REJECTED: (APPLY_BOOKING, NOTIFY),
-    BOOKING_CANCELLED: (APPLY_BOOKING, NOTIFY),
-    LAUNCH_VIABILITY_FLAGGED: (NOTIFY,),
-    INVOICE_ISSUED: (NOTIFY,),
-    REFUND_PROCESSED: (NOTIFY,),
-}
-
-
-def event_job_id(event_id: object, job: str, position: int) -> str:
-    """The arq job id of ``event_id``'s ``job``: ``event:<event id>`` for a topic's first job
-    (the id the catalog sync has always used), ``event:<event id>:<job>`` for the others."""
-    return f"event:{event_id}" if position == 0 else f"event:{event_id}:{job}"
+BATCH_SIZE = outbox.BATCH_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,58 +77,14 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await state.queue.aclose()
 
 
-async def _relay_batch(state: AdminWorker) -> int:
-    async with state.db.sessions.begin() as session:
-        events = (
-            await session.scalars(
-                sa.select(OutboxEvent)
-                .where(
-                    OutboxEvent.published_at.is_(None),
-                    OutboxEvent.topic.in_(list(EVENT_JOBS)),
-                )
-                .order_by(OutboxEvent.id)
-                .limit(BATCH_SIZE)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        for event in events:
-            # One job per consumer, each under its own id. The ids make a re-relay after a crash
-            # a no-op while arq remembers the jobs; after that each consumer's own event-id
-            # check keeps it idempotent.
-            for position, job in enumerate(EVENT_JOBS[event.topic]):
-                await state.queue.enqueue_job(
-                    job,
-                    event.payload,
-                    _job_id=event_job_id(event.event_id, job, position),
-                    _queue_name=(
-                        state.settings.notification_queue
-                        if job == NOTIFY
-                        else state.settings.queue_name
-                    ),
-                )
-        if events:
-            await session.execute(
-                sa.update(OutboxEvent)
-                .where(OutboxEvent.id.in_([event.id for event in events]))
-                .values(published_at=sa.func.now())
-            )
-    return len(events)
-
-
 async def relay_outbox(ctx: dict[str, Any]) -> int:
     """Publish unpublished outbox events, oldest first; returns how many were published.
 
-    Each batch is claimed with ``FOR UPDATE SKIP LOCKED`` (relays may run side by side) and marked
-    published in the transaction that enqueued it: if an enqueue fails, the batch stays
-    unpublished and a later run retries it.
+    If an enqueue fails, the batch stays unpublished and a later run retries it
+    (:mod:`astro.outbox`).
     """
     state: AdminWorker = ctx["admin"]
-    published = 0
-    while True:
-        count = await _relay_batch(state)
-        published += count
-        if count < BATCH_SIZE:
-            return published
+    return await outbox.relay(LedgerOutbox(state.db), state.queue, state.settings)
 
 
 async def record_booking(ctx: dict[str, Any], event: dict[str, Any]) -> str:
@@ -162,7 +96,9 @@ async def record_booking(ctx: dict[str, Any], event: dict[str, Any]) -> str:
     else:
         # Asked again: the customer store has not seen the answer (its job may have been
         # dropped after its last try); send the answer again.
-        await _resend_booking_answer(state, str(event.get("booking", {}).get("id", "")))
+        request = parse(event, BookingRequested)
+        assert isinstance(request, BookingRequested)
+        await _resend_booking_answer(state, str(request.booking.id))
     return outcome
 
 
@@ -171,7 +107,7 @@ async def _resend_booking_answer(state: AdminWorker, booking_id: str) -> None:
         answer = await session.scalar(
             sa.select(OutboxEvent)
             .where(
-                OutboxEvent.topic.in_([BOOKING_CONFIRMED, BOOKING_REJECTED]),
+                OutboxEvent.topic.in_([BookingConfirmed.TOPIC, BookingRejected.TOPIC]),
                 OutboxEvent.payload["booking_id"].astext == booking_id,
             )
             .order_by(OutboxEvent.id.desc())
@@ -179,15 +115,22 @@ async def _resend_booking_answer(state: AdminWorker, booking_id: str) -> None:
         )
     if answer is None or answer.published_at is None:
         return  # not answered yet, or the relay is about to publish the answer
-    if await state.queue.exists(job_key_prefix + event_job_id(answer.event_id, APPLY_BOOKING, 0)):
+    if await state.queue.exists(
+        job_key_prefix + job_id(answer.topic, answer.event_id, APPLY_BOOKING_EVENT)
+    ):
         return  # the answer is still queued (a backlog): it will be applied
     # A fresh job id (arq refuses the original one while it remembers that job), at most one
     # a minute however often the customer store asks.
     await state.queue.enqueue_job(
-        APPLY_BOOKING,
+        APPLY_BOOKING_EVENT,
         answer.payload,
-        _job_id=f"event:{answer.event_id}:resent:{int(time.time() // 60)}",
-        _queue_name=state.settings.queue_name,
+        _job_id=job_id(
+            answer.topic,
+            answer.event_id,
+            APPLY_BOOKING_EVENT,
+            publication=f"resent:{int(time.time() // 60)}",
+        ),
+        _queue_name=queue_for(APPLY_BOOKING_EVENT, state.settings),
     )
     log.info("booking %s: answer %s sent again", booking_id, answer.event_id)
 
@@ -227,9 +170,9 @@ async def mark_overdue_invoices(ctx: dict[str, Any]) -> int:
 functions: list[WorkerCoroutine | Function] = [
     # Requested under one job id (see ``request_relay``): keep no result, or arq would refuse
     # the next request while it remembers this one.
-    func(relay_outbox, keep_result=0),
-    record_booking,
-    record_cancellation,
+    func(relay_outbox, name=RELAY_JOB, keep_result=0),
+    func(record_booking, name=RECORD_BOOKING),
+    func(record_cancellation, name=RECORD_CANCELLATION),
     check_launch_viability,
     mark_overdue_invoices,
 ]

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Literal
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from astro.contracts.bookings import BookingRequested, CancelRequested, RequestedBooking
 from astro.refunds import refund_amount, refund_percent, seats_released
 from subgraphs.admin.events import (
     CancelledBy,
@@ -42,42 +41,6 @@ log = logging.getLogger(__name__)
 Outcome = Literal["confirmed", "rejected", "cancelled", "duplicate", "ignored"]
 
 
-class PassengerIn(BaseModel):
-    name: str = Field(min_length=1)
-    date_of_birth: date
-    email: str | None = None
-
-
-class BookingIn(BaseModel):
-    id: uuid.UUID
-    launch_id: uuid.UUID
-    customer_id: str = Field(min_length=1)
-    customer_email: str
-    seats: int = Field(ge=1)
-    unit_price: Decimal
-    total: Decimal
-    passengers: list[PassengerIn]
-    created_at: AwareDatetime
-
-
-class BookingRequested(BaseModel):
-    """``booking.requested`` from the customer store's outbox."""
-
-    event_id: str = Field(min_length=1)
-    topic: Literal["booking.requested"]
-    booking: BookingIn
-
-
-class CancelRequested(BaseModel):
-    """``booking.cancel_requested`` from the customer store's outbox."""
-
-    event_id: str = Field(min_length=1)
-    topic: Literal["booking.cancel_requested"]
-    booking_id: uuid.UUID
-    customer_id: str
-    requested_at: AwareDatetime
-
-
 class BookingNotYetRecorded(Exception):
     """A cancellation arrived before the booking it cancels; retry it later."""
 
@@ -99,7 +62,7 @@ async def supplier_of_launch(session: AsyncSession, launch: Launch) -> Supplier:
     return supplier
 
 
-def rejection_reason(launch: Launch, booking: BookingIn, now: datetime) -> str | None:
+def rejection_reason(launch: Launch, booking: RequestedBooking, now: datetime) -> str | None:
     """Why the ledger cannot take ``booking`` on ``launch`` right now, if it cannot."""
     if launch.status in TERMINAL_STATUSES:
         return f"The launch is {launch.status.value} and takes no more bookings."

@@ -18,10 +18,10 @@ from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from astro import outbox
 from astro.errors import BadUserInput, Forbidden, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
-from astroctl.worker import coalesced_job_id
 from subgraphs.admin.events import (
     LAUNCH_SCHEDULED,
     LAUNCH_UPDATED,
@@ -287,21 +287,10 @@ async def open_queue(settings: Settings) -> ArqRedis | None:
 async def request_relay(queue: ArqRedis | None, settings: Settings) -> None:
     """Ask a worker to publish the outbox now; best effort, the relay cron catches up anyway.
 
-    Requests within 0.1 s share one job (:func:`astroctl.worker.coalesced_job_id`): under a rush
-    of ledger writes one run publishes many events instead of one run each.
+    Requests within 0.1 s share one job (:func:`astro.outbox.request_relay`): under a rush of
+    ledger writes one run publishes many events instead of one run each.
     """
-    if queue is None:
-        return
-    try:
-        await queue.enqueue_job(
-            RELAY_JOB,
-            _job_id=coalesced_job_id(RELAY_JOB, settings.queue_name),
-            _queue_name=settings.queue_name,
-        )
-    except Exception:  # the event is committed; a failed nudge only delays it by a second
-        log.warning(
-            "could not enqueue %s; the cron relay will publish it", RELAY_JOB, exc_info=True
-        )
+    await outbox.request_relay(queue, RELAY_JOB, settings.queue_name, settings.queue_name)
 
 
 async def supplier_launches(db: Database, identity: Identity) -> list[Launch]:

@@ -7,12 +7,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any
 
 from pymongo import UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import PyMongoError
 
+from astro.contracts.bookings import BookingRequested, RequestedBooking, RequestedPassenger
+from astro.contracts.jobs import RECORD_BOOKING
 from astro.errors import AstroError, BadUserInput, Conflict, NotFound
 from astro.identity import Identity
 from astro.settings import Settings
@@ -32,8 +33,7 @@ from subgraphs.customer.store import (
 
 MIN_AGE = 18
 MAX_AGE = 70
-BOOKING_REQUESTED = "booking.requested"
-RECORD_BOOKING_JOB = "record_booking"
+BOOKING_REQUESTED = BookingRequested.TOPIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,30 +115,29 @@ def over_cap(cap: int, held: int, seats: int, vip: bool) -> BadUserInput:
     )
 
 
-def booking_requested_event(booking: BookingDoc, event_id: str) -> dict[str, Any]:
-    """The ``booking.requested`` event: the argument of the ledger's ``record_booking`` job."""
-    return {
-        "event_id": event_id,
-        "topic": BOOKING_REQUESTED,
-        "booking": {
-            "id": booking.id,
-            "launch_id": booking.launch_id,
-            "customer_id": booking.customer_id,
-            "customer_email": booking.customer_email,
-            "seats": booking.seats,
-            "unit_price": str(booking.unit_price),
-            "total": str(booking.total),
-            "passengers": [
-                {
-                    "name": passenger.name,
-                    "date_of_birth": passenger.date_of_birth.isoformat(),
-                    "email": passenger.email,
-                }
+def booking_requested_event(booking: BookingDoc, event_id: str) -> BookingRequested:
+    """The ``booking.requested`` message: the argument of the ledger's ``record_booking`` job."""
+    return BookingRequested(
+        event_id=event_id,
+        booking=RequestedBooking(
+            id=booking.id,
+            launch_id=booking.launch_id,
+            customer_id=booking.customer_id,
+            customer_email=booking.customer_email,
+            seats=booking.seats,
+            unit_price=booking.unit_price,
+            total=booking.total,
+            passengers=tuple(
+                RequestedPassenger(
+                    name=passenger.name,
+                    date_of_birth=passenger.date_of_birth,
+                    email=passenger.email,
+                )
                 for passenger in booking.passengers
-            ],
-            "created_at": booking.created_at.isoformat(),
-        },
-    }
+            ),
+            created_at=booking.created_at,
+        ),
+    )
 
 
 async def book_seats(
@@ -289,9 +288,9 @@ async def _write_group(
             OutboxEntry(
                 id=event_id,
                 topic=BOOKING_REQUESTED,
-                job=RECORD_BOOKING_JOB,
+                job=RECORD_BOOKING,
                 booking_id=booking.id,
-                payload=booking_requested_event(booking, event_id),
+                payload=booking_requested_event(booking, event_id).payload(),
                 created_at=booking.created_at,
             )
         )

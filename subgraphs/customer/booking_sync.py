@@ -3,18 +3,24 @@ applied to the bookings, each at most once (by event id)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from arq.connections import ArqRedis
 from arq.constants import job_key_prefix
 from bson import Decimal128
-from pydantic import BaseModel, Field
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from astro import outbox
+from astro.contracts import parse
+from astro.contracts.bookings import BookingCancelled, BookingConfirmed, BookingRejected
+from astro.contracts.jobs import TOPIC_JOBS, job_id
+from astro.settings import Settings
 from subgraphs.customer.booking import BOOKING_REQUESTED
 from subgraphs.customer.cancellation import CANCEL_REQUESTED, give_seats_back, release_hold
 from subgraphs.customer.group_commit import GroupCommit
@@ -28,7 +34,7 @@ from subgraphs.customer.store import (
     in_transaction,
 )
 
-RELAY_BATCH = 100
+RELAY_BATCH = outbox.BATCH_SIZE
 REDRIVE_AFTER = timedelta(seconds=15)
 REDRIVE_MAX_DELAY = timedelta(minutes=10)
 REDRIVE_BATCH = 500
@@ -38,43 +44,62 @@ REDRIVE_BATCH = 500
 MARK_WITHIN_SECONDS = 10.0
 
 
-def job_id(entry: OutboxEntry, publication: int | None = None) -> str:
-    """The job id of the entry's next publication (or of its ``publication``-th, from 0):
-    ``event:<event_id>``, then ``event:<event_id>:<n>``, since arq refuses an id whose job
-    (failed or not) it still remembers."""
-    n = entry.attempts if publication is None else publication
-    return f"event:{entry.id}" if n == 0 else f"event:{entry.id}:{n}"
+def last_job_id(entry: OutboxEntry) -> str:
+    """The job id of the entry's last publication (``attempts`` counts them)."""
+    return job_id(
+        entry.topic,
+        entry.id,
+        TOPIC_JOBS[entry.topic][0],
+        publication=max(entry.attempts - 1, 0),
+    )
 
 
-async def relay_outbox(queue: ArqRedis, queue_name: str) -> int:
-    """Enqueue the unpublished outbox entries' ledger jobs, oldest first, then mark them
-    published; returns how many. A relay repeated after a crash between enqueue and mark
-    enqueues the same job id, which arq ignores while it remembers the job; after that the
-    ledger's own idempotency (by booking id) holds."""
-    published = 0
-    while True:
+@dataclass(frozen=True, slots=True)
+class _BookingClaim:
+    entries: list[OutboxEntry]
+
+    @property
+    def rows(self) -> list[outbox.Outgoing]:
+        return [
+            outbox.Outgoing(entry.id, entry.topic, entry.payload, entry.attempts)
+            for entry in self.entries
+        ]
+
+    async def mark_published(self) -> None:
+        await in_transaction(
+            partial(
+                _update_outbox,
+                {"_id": {"$in": [entry.id for entry in self.entries]}},
+                {"$set": {"published_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
+            ),
+            within=MARK_WITHIN_SECONDS,
+        )
+
+
+class BookingOutbox:
+    """The customer store's outbox collection as an :class:`astro.outbox.OutboxStore`.
+
+    Nothing holds the entries while they are published: two relays side by side may both
+    publish one, under the same job id (arq keeps one); the ledger is idempotent by booking id.
+    """
+
+    @asynccontextmanager
+    async def claim(self, limit: int, topics: Collection[str]) -> AsyncIterator[_BookingClaim]:
         entries = (
-            await OutboxEntry.find({"published_at": None})
+            await OutboxEntry.find({"published_at": None, "topic": {"$in": list(topics)}})
             .sort("created_at")
-            .limit(RELAY_BATCH)
+            .limit(limit)
             .to_list()
         )
-        for entry in entries:
-            await queue.enqueue_job(
-                entry.job, entry.payload, _job_id=job_id(entry), _queue_name=queue_name
-            )
-        if entries:
-            await in_transaction(
-                partial(
-                    _update_outbox,
-                    {"_id": {"$in": [entry.id for entry in entries]}},
-                    {"$set": {"published_at": datetime.now(UTC)}, "$inc": {"attempts": 1}},
-                ),
-                within=MARK_WITHIN_SECONDS,
-            )
-        published += len(entries)
-        if len(entries) < RELAY_BATCH:
-            return published
+        yield _BookingClaim(entries)
+
+
+async def relay_outbox(queue: ArqRedis, settings: Settings) -> int:
+    """Enqueue the unpublished outbox entries' ledger jobs, oldest first, then mark them
+    published; returns how many (:func:`astro.outbox.relay`). A relay repeated after a crash
+    between enqueue and mark enqueues the same job id, which arq ignores while it remembers the
+    job; after that the ledger's own idempotency (by booking id) holds."""
+    return await outbox.relay(BookingOutbox(), queue, settings)
 
 
 def redrive_due(entry: OutboxEntry, now: datetime, after: timedelta = REDRIVE_AFTER) -> bool:
@@ -85,8 +110,7 @@ def redrive_due(entry: OutboxEntry, now: datetime, after: timedelta = REDRIVE_AF
     published = entry.published_at
     if published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
-    delay = min(after * (1 << min(max(entry.attempts - 1, 0), 16)), REDRIVE_MAX_DELAY)
-    return published + delay <= now
+    return published + outbox.redrive_delay(entry.attempts, after, REDRIVE_MAX_DELAY) <= now
 
 
 async def redrive_unanswered(
@@ -111,8 +135,7 @@ async def redrive_unanswered(
         return 0
     pipe = queue.pipeline(transaction=False)
     for entry in due:
-        # ``attempts`` counts the publications: the last one's job is number ``attempts - 1``.
-        pipe.exists(job_key_prefix + job_id(entry, entry.attempts - 1))
+        pipe.exists(job_key_prefix + last_job_id(entry))
     still_queued = await pipe.execute()
     ids = [entry.id for entry, queued in zip(due, still_queued, strict=True) if not queued]
     if not ids:
@@ -134,40 +157,6 @@ async def _update_outbox(
     return result.modified_count
 
 
-class BookingConfirmed(BaseModel):
-    event_id: str = Field(min_length=1)
-    topic: Literal["booking.confirmed"]
-    booking_id: str
-    launch_id: str
-
-
-class BookingRejected(BaseModel):
-    event_id: str = Field(min_length=1)
-    topic: Literal["booking.rejected"]
-    booking_id: str
-    launch_id: str
-    seats: int
-    reason: str
-
-
-class BookingCancelled(BaseModel):
-    event_id: str = Field(min_length=1)
-    topic: Literal["booking.cancelled"]
-    booking_id: str
-    launch_id: str
-    seats: int
-    seats_released: bool
-    refund_percent: int = Field(ge=0, le=100)
-    refund_amount: Decimal
-    cancelled_by: Literal["customer", "finance", "abort"]
-
-
-class BookingEvent(BaseModel):
-    event: Annotated[
-        BookingConfirmed | BookingRejected | BookingCancelled, Field(discriminator="topic")
-    ]
-
-
 BookingOutcome = Literal[
     "confirmed", "rejected", "cancelled", "unchanged", "unknown_booking", "duplicate"
 ]
@@ -180,7 +169,8 @@ async def apply_booking_change(
     came back. A malformed event raises ``pydantic.ValidationError``; a transaction that cannot
     commit ``within`` seconds (say a killed worker's transaction still holds the booking)
     raises ``PyMongoError``, and applying the event again later is safe."""
-    event = BookingEvent.model_validate({"event": raw}).event
+    event = parse(raw, BookingConfirmed, BookingRejected, BookingCancelled)
+    assert isinstance(event, BookingConfirmed | BookingRejected | BookingCancelled)
     if isinstance(event, BookingConfirmed):
         return await _confirmations.submit(within, event), None
     return await _apply_alone(event, within)

@@ -3,7 +3,6 @@ back when the tier releases them and writes the ``booking.cancel_requested`` out
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,6 +12,9 @@ from typing import Any
 from bson import Decimal128
 from pymongo.asynchronous.client_session import AsyncClientSession
 
+from astro.contracts.bookings import CancelRequested
+from astro.contracts.jobs import RECORD_CANCELLATION
+from astro.contracts.message import new_event_id
 from astro.errors import Conflict, NotFound
 from astro.identity import Identity
 from astro.refunds import refund_amount, refund_percent, seats_released
@@ -28,8 +30,7 @@ from subgraphs.customer.store import (
     seat_hold_id,
 )
 
-CANCEL_REQUESTED = "booking.cancel_requested"
-RECORD_CANCELLATION_JOB = "record_cancellation"
+CANCEL_REQUESTED = CancelRequested.TOPIC
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,19 +132,18 @@ async def _cancel_in_transaction(
     await release_hold(booking, session)
     if quote.seats_released and not booking.seats_released:
         await give_seats_back(booking, session)
-    event_id = str(uuid.uuid4())
-    await OutboxEntry(
-        id=event_id,
-        topic=CANCEL_REQUESTED,
-        job=RECORD_CANCELLATION_JOB,
+    request = CancelRequested(
+        event_id=new_event_id(),
         booking_id=booking.id,
-        payload={
-            "event_id": event_id,
-            "topic": CANCEL_REQUESTED,
-            "booking_id": booking.id,
-            "customer_id": booking.customer_id,
-            "requested_at": now.isoformat(),
-        },
+        customer_id=booking.customer_id,
+        requested_at=now,
+    )
+    await OutboxEntry(
+        id=request.event_id,
+        topic=request.topic,
+        job=RECORD_CANCELLATION,
+        booking_id=booking.id,
+        payload=request.payload(),
         created_at=now,
     ).insert(session=session)
     cancelled: BookingDoc = booking.model_copy(update=changes | {"status": BookingStatus.CANCELLED})

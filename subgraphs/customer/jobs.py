@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any
 
 from arq import Retry, cron, func
 from arq.connections import ArqRedis
 from arq.typing import WorkerCoroutine
 from arq.worker import Function
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, Field
 from pymongo.errors import PyMongoError
 
+from astro.contracts import parse
+from astro.contracts.jobs import APPLY_BOOKING_EVENT, APPLY_LAUNCH_EVENT
+from astro.contracts.launches import LaunchScheduled, LaunchUpdated
+from astro.contracts.parts import LaunchSnapshot
 from astro.settings import Settings, get_settings
 from subgraphs.customer.booking_sync import (
     BookingOutcome,
@@ -26,11 +28,7 @@ from subgraphs.customer.cache import invalidate_catalog
 from subgraphs.customer.context import RELAY_JOB
 from subgraphs.customer.store import (
     ApplyOutcome,
-    CatalogStatus,
     LaunchDoc,
-    RocketInfo,
-    SpaceportInfo,
-    SupplierInfo,
     apply_launch_change,
     init_store,
 )
@@ -39,43 +37,9 @@ from subgraphs.customer.vip_announcements import announce_to_vips
 log = logging.getLogger(__name__)
 
 
-def _refuse_float(value: object) -> object:
-    # The contract sends prices as decimal strings; a float has already lost cents.
-    if isinstance(value, float):
-        raise ValueError("price_per_seat must be a decimal string, not a float")
-    return value
-
-
-class LaunchSnapshot(BaseModel):
-    """A launch's state as the admin outbox publishes it."""
-
-    id: str
-    slug: str
-    destination: str
-    launch_date: AwareDatetime
-    price_per_seat: Annotated[Decimal, BeforeValidator(_refuse_float), Field(gt=0)]
-    total_seats: int = Field(ge=0)
-    seats_sold: int = Field(ge=0)
-    status: CatalogStatus
-    rocket: RocketInfo
-    supplier: SupplierInfo
-    spaceport: SpaceportInfo
-    version: int
-
-    def to_document(self) -> LaunchDoc:
-        """The catalog entry of a launch first seen in this state."""
-        return LaunchDoc(
-            **self.model_dump(),
-            seats_left=self.total_seats - self.seats_sold,
-        )
-
-
-class LaunchEvent(BaseModel):
-    """An admin outbox event about a launch (the sync contract with the admin subgraph)."""
-
-    event_id: str = Field(min_length=1)
-    topic: Literal["launch.scheduled", "launch.updated"]
-    launch: LaunchSnapshot
+def catalog_entry(launch: LaunchSnapshot) -> LaunchDoc:
+    """The catalog entry of a launch first seen in this state."""
+    return LaunchDoc(**launch.model_dump(), seats_left=launch.total_seats - launch.seats_sold)
 
 
 async def apply_launch_event(ctx: dict[str, Any], event: dict[str, Any]) -> ApplyOutcome:
@@ -84,17 +48,18 @@ async def apply_launch_event(ctx: dict[str, Any], event: dict[str, Any]) -> Appl
     Returns what happened: ``inserted``, ``updated``, ``stale`` (older than the catalog entry) or
     ``duplicate`` (already applied). A malformed event raises ``pydantic.ValidationError``.
     """
-    parsed = LaunchEvent.model_validate(event)
+    parsed = parse(event, LaunchScheduled, LaunchUpdated)
+    assert isinstance(parsed, LaunchScheduled | LaunchUpdated)
     try:
         outcome = await apply_launch_change(
-            parsed.event_id, parsed.topic, parsed.launch.to_document()
+            parsed.event_id, parsed.topic, catalog_entry(parsed.launch)
         )
     except PyMongoError as exc:
         raise Retry(defer=_retry_delay(ctx)) from exc  # arq drops a job that raises
     # Whatever the outcome: a retry after a failed invalidation must still retire stale pages.
     await invalidate_catalog(_redis(ctx), _settings(ctx))
-    if parsed.topic == "launch.scheduled":  # whatever the outcome too: announcing is idempotent
-        await announce_to_vips(_redis(ctx), _settings(ctx), event)
+    if isinstance(parsed, LaunchScheduled):  # whatever the outcome too: announcing is idempotent
+        await announce_to_vips(_redis(ctx), _settings(ctx), parsed)
     log.info(
         "launch event %s (%s, launch %s v%d): %s",
         parsed.event_id,
@@ -111,7 +76,7 @@ async def relay_customer_outbox(ctx: dict[str, Any]) -> int:
     queue = _redis(ctx)
     if queue is None:
         raise RuntimeError("relay_customer_outbox runs in an arq worker (it needs ctx['redis'])")
-    return await relay_outbox(queue, _settings(ctx).queue_name)
+    return await relay_outbox(queue, _settings(ctx))
 
 
 async def redrive_customer_outbox(ctx: dict[str, Any]) -> int:
@@ -171,8 +136,8 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 
 
 functions: list[WorkerCoroutine | Function] = [
-    apply_launch_event,
-    apply_booking_event,
+    func(apply_launch_event, name=APPLY_LAUNCH_EVENT),
+    func(apply_booking_event, name=APPLY_BOOKING_EVENT),
     # Nudges share one job id (see CustomerContext.request_relay): with no result kept, a rush
     # of bookings queues one relay at a time instead of one per booking.
     func(relay_customer_outbox, name=RELAY_JOB, keep_result=0),

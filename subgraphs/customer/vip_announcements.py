@@ -2,28 +2,29 @@
 customer with ``vip_min_trips`` earlier trips, :mod:`subgraphs.customer.profiles`) gets an email.
 
 VIP status lives here, in the customer store, so this side picks the VIPs and asks the system
-subgraph's ``notify_event`` job for one ``launch.vip_announcement`` per VIP. The job id and the
-notification's dedupe key both derive from the ledger's event id and the customer id, so applying
-the same event again announces nothing twice.
+subgraph's ``notify_event`` job for one ``launch.vip_announcement`` (:mod:`astro.contracts`) per
+VIP. The job id and the notification's dedupe key both derive from the ledger's event id and the
+customer id, so applying the same event again announces nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 from arq.connections import ArqRedis
 from pydantic import BaseModel
 
+from astro import outbox
+from astro.contracts.launches import LaunchScheduled, VipAnnouncement, VipLaunch
+from astro.contracts.parts import Person
 from astro.settings import Settings
 from subgraphs.customer.profiles import vip_status
 from subgraphs.customer.store import ACTIVE_BOOKING_STATUSES, BookingDoc
 
 log = logging.getLogger(__name__)
 
-NOTIFY_JOB = "notify_event"  # the system subgraph's job
-VIP_ANNOUNCEMENT = "launch.vip_announcement"
+VIP_ANNOUNCEMENT = VipAnnouncement.TOPIC
 
 
 class _CustomerLaunch(BaseModel):
@@ -59,28 +60,27 @@ async def vip_customers(settings: Settings, now: datetime) -> list[str]:
 
 
 async def announce_to_vips(
-    queue: ArqRedis | None, settings: Settings, event: dict[str, Any]
+    queue: ArqRedis | None, settings: Settings, event: LaunchScheduled
 ) -> int:
     """For a ``launch.scheduled`` event: queue one announcement per VIP; returns how many were
     asked for (queued now or already remembered by arq)."""
     if queue is None:
-        log.warning("launch event %s: no Redis, VIPs not told", event.get("event_id"))
+        log.warning("launch event %s: no Redis, VIPs not told", event.event_id)
         return 0
-    launch = event["launch"]
+    launch = event.launch
+    about = VipLaunch(
+        id=launch.id,
+        slug=launch.slug,
+        destination=launch.destination,
+        launch_date=launch.launch_date,
+        price_per_seat=launch.price_per_seat,
+    )
     vips = await vip_customers(settings, datetime.now(UTC))
     for customer_id in vips:
-        await queue.enqueue_job(
-            NOTIFY_JOB,
-            {
-                "event_id": event["event_id"],
-                "topic": VIP_ANNOUNCEMENT,
-                "customer": {"id": customer_id},
-                "launch": {
-                    key: launch[key]
-                    for key in ("id", "slug", "destination", "launch_date", "price_per_seat")
-                },
-            },
-            _job_id=f"notify:{event['event_id']}:vip:{customer_id}",
-            _queue_name=settings.notification_queue,
+        announcement = VipAnnouncement(
+            event_id=event.event_id, customer=Person(id=customer_id), launch=about
+        )
+        await outbox.publish(
+            queue, settings, outbox.Outgoing.of(announcement, recipient=customer_id)
         )
     return len(vips)

@@ -27,13 +27,14 @@ from arq.worker import Function
 from pymongo import AsyncMongoClient
 from pymongo.errors import PyMongoError
 
+from astro.contracts.jobs import NOTIFY_EVENT
 from astro.settings import Settings, get_settings
 from subgraphs.system import logs, notifications, store
 from subgraphs.system.store import NotificationDocument, init_store, utcnow
 
 log = logging.getLogger(__name__)
 
-NOTIFY_JOB = "notify_event"
+NOTIFY_JOB = NOTIFY_EVENT  # producers name it from the contracts too
 DELIVER_JOB = "deliver_notification"
 # A lost delivery job is looked for once its next attempt is this late.
 REDRIVE_AFTER = timedelta(seconds=60)

@@ -3,7 +3,8 @@ their delivery with retries.
 
 Events come from the admin outbox (``booking.*``, ``launch.updated``, ``launch.viability_flagged``,
 ``invoice.issued``, ``refund.processed``) and from the customer subgraph
-(``launch.vip_announcement``, one per VIP when a launch is scheduled). Each email has a dedupe key
+(``launch.vip_announcement``, one per VIP when a launch is scheduled), each read as its contract
+(:mod:`astro.contracts`). Each email has a dedupe key
 (event id, kind, recipient) that is unique in the store, so an event handled twice makes each
 email once.
 """
@@ -13,11 +14,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
+from astro.contracts.bookings import BookingCancelled, BookingConfirmed, BookingRejected
+from astro.contracts.finance import InvoiceIssued, RefundProcessed
+from astro.contracts.launches import (
+    LaunchUpdated,
+    ViabilityFlagged,
+    VipAnnouncement,
+    VipLaunch,
+)
+from astro.contracts.message import Message
+from astro.contracts.parts import LaunchSnapshot, LaunchSummary, SupplierContact
 from astro.settings import Settings
 from subgraphs.system import mail, store
 from subgraphs.system.store import (
@@ -30,143 +41,8 @@ from subgraphs.system.templates import day, money, render, when
 
 log = logging.getLogger(__name__)
 
-VIP_ANNOUNCEMENT = "launch.vip_announcement"
+VIP_ANNOUNCEMENT = VipAnnouncement.TOPIC
 ERROR_LIMIT = 500
-
-
-# --- what events carry (only the fields read here; everything else is ignored) --------------
-
-
-class Person(BaseModel):
-    id: str | None = None
-    email: str | None = None
-
-
-class SupplierContact(BaseModel):
-    id: str
-    name: str
-    contact_email: str | None = None
-    user_id: str | None = None
-
-
-class LaunchSummary(BaseModel):
-    id: str
-    slug: str = ""
-    destination: str
-    launch_date: str
-    status: str | None = None
-
-
-class _Event(BaseModel):
-    event_id: str = Field(min_length=1)
-
-
-class BookingConfirmed(_Event):
-    topic: Literal["booking.confirmed"]
-    booking_id: str
-    seats: int
-    total: str
-    customer: Person
-    launch: LaunchSummary
-    supplier: SupplierContact
-
-
-class BookingRejected(_Event):
-    topic: Literal["booking.rejected"]
-    booking_id: str
-    seats: int
-    reason: str
-    customer: Person
-    launch: LaunchSummary
-
-
-class BookingCancelled(_Event):
-    topic: Literal["booking.cancelled"]
-    booking_id: str
-    seats: int
-    seats_released: bool
-    refund_percent: int
-    refund_amount: str
-    cancelled_by: str
-    customer: Person
-    launch: LaunchSummary
-    supplier: SupplierContact
-
-
-class LaunchChange(BaseModel):
-    action: str
-    reason: str | None = None
-    previous_launch_date: str
-
-
-class LaunchUpdated(_Event):
-    topic: Literal["launch.updated"]
-    launch: LaunchSummary
-    supplier_contact: SupplierContact | None = None
-    change: LaunchChange | None = None
-    active_customers: list[Person] = Field(default_factory=list)
-
-
-class ViabilityLaunch(LaunchSummary):
-    total_seats: int
-    seats_sold: int
-
-
-class ViabilityFlagged(_Event):
-    topic: Literal["launch.viability_flagged"]
-    launch: ViabilityLaunch
-    supplier: SupplierContact
-    threshold_percent: int
-
-
-class InvoiceInfo(BaseModel):
-    id: str
-    number: str
-    kind: str
-    amount: str
-    currency: str = "USD"
-    issue_date: str
-    due_date: str
-    booking_id: str | None = None
-
-
-class InvoiceRecipient(BaseModel):
-    name: str
-    email: str | None = None
-    user_id: str | None = None
-
-
-class InvoiceIssued(_Event):
-    topic: Literal["invoice.issued"]
-    invoice: InvoiceInfo
-    recipient: InvoiceRecipient
-    launch: LaunchSummary | None = None
-
-
-class RefundInfo(BaseModel):
-    id: str
-    amount: str
-    percent: int
-
-
-class RefundProcessed(_Event):
-    topic: Literal["refund.processed"]
-    refund: RefundInfo
-    booking_id: str
-    customer: Person
-    launch: LaunchSummary
-
-
-class VipLaunch(LaunchSummary):
-    price_per_seat: str
-
-
-class VipAnnouncement(_Event):
-    """From the customer subgraph: tell one VIP about a newly scheduled launch."""
-
-    topic: Literal["launch.vip_announcement"]
-    customer: Person
-    launch: VipLaunch
 
 
 # --- drafts: who gets which email ---------------------------------------------------------------
@@ -185,10 +61,14 @@ class Draft:
     invoice_id: str | None = None
 
 
-def _launch_values(launch: LaunchSummary) -> dict[str, str]:
+def _instant(value: datetime) -> str:
+    return when(value.astimezone(UTC).isoformat())
+
+
+def _launch_values(launch: LaunchSummary | LaunchSnapshot | VipLaunch) -> dict[str, str]:
     return {
         "destination": launch.destination,
-        "launch_date": when(launch.launch_date),
+        "launch_date": _instant(launch.launch_date),
         "slug": launch.slug,
     }
 
@@ -216,23 +96,36 @@ _CANCELLED_BY = {
 }
 
 
+_T = TypeVar("_T")
+
+
+def _need(value: _T | None, what: str) -> _T:
+    """A part of the contract the emails need but that payloads written before notifications
+    existed do not carry."""
+    if value is None:
+        raise UnreadableEvent(f"event without {what}, which its emails need")
+    return value
+
+
 def _booking_confirmed(event: BookingConfirmed) -> list[Draft]:
+    launch, customer = _need(event.launch, "launch"), _need(event.customer, "customer")
     values = {
-        **_launch_values(event.launch),
-        "seats": str(event.seats),
-        "total": money(event.total),
+        **_launch_values(launch),
+        "seats": str(_need(event.seats, "seats")),
+        "total": money(_need(event.total, "total")),
         "booking_id": event.booking_id,
     }
-    related = {"booking_id": event.booking_id, "launch_id": event.launch.id}
+    related = {"booking_id": event.booking_id, "launch_id": launch.id}
     return [
-        Draft("booking_confirmed", event.customer.id, event.customer.email, values, **related),
+        Draft("booking_confirmed", customer.id, customer.email, values, **related),
         *_supplier_draft("booking_received", event.supplier, values, **related),
     ]
 
 
 def _booking_rejected(event: BookingRejected) -> list[Draft]:
+    launch, customer = _need(event.launch, "launch"), _need(event.customer, "customer")
     values = {
-        **_launch_values(event.launch),
+        **_launch_values(launch),
         "seats": str(event.seats),
         "reason": event.reason or "the launch could not take the booking.",
         "booking_id": event.booking_id,
@@ -240,11 +133,11 @@ def _booking_rejected(event: BookingRejected) -> list[Draft]:
     return [
         Draft(
             "booking_rejected",
-            event.customer.id,
-            event.customer.email,
+            customer.id,
+            customer.email,
             values,
             booking_id=event.booking_id,
-            launch_id=event.launch.id,
+            launch_id=launch.id,
         )
     ]
 
@@ -252,8 +145,9 @@ def _booking_rejected(event: BookingRejected) -> list[Draft]:
 def _booking_cancelled(event: BookingCancelled) -> list[Draft]:
     if event.cancelled_by == "abort":
         return []  # the launch's abort notice tells the same people, refund included
+    launch, customer = _need(event.launch, "launch"), _need(event.customer, "customer")
     values = {
-        **_launch_values(event.launch),
+        **_launch_values(launch),
         "seats": str(event.seats),
         "booking_id": event.booking_id,
         "refund_percent": str(event.refund_percent),
@@ -261,9 +155,9 @@ def _booking_cancelled(event: BookingCancelled) -> list[Draft]:
         "cancelled_by_text": _CANCELLED_BY.get(event.cancelled_by, ""),
         "seats_released_text": "yes" if event.seats_released else "no (no refund is due)",
     }
-    related = {"booking_id": event.booking_id, "launch_id": event.launch.id}
+    related = {"booking_id": event.booking_id, "launch_id": launch.id}
     return [
-        Draft("booking_cancelled", event.customer.id, event.customer.email, values, **related),
+        Draft("booking_cancelled", customer.id, customer.email, values, **related),
         *_supplier_draft("booking_cancelled_supplier", event.supplier, values, **related),
     ]
 
@@ -276,7 +170,7 @@ def _launch_updated(event: LaunchUpdated) -> list[Draft]:
     customers = {(person.id, person.email) for person in event.active_customers}
     values = {
         **_launch_values(event.launch),
-        "previous_launch_date": when(change.previous_launch_date),
+        "previous_launch_date": _instant(change.previous_launch_date),
         "reason": change.reason or "none given",
         "customer_count": str(len(customers)),
     }
@@ -315,12 +209,12 @@ def _invoice_issued(event: InvoiceIssued) -> list[Draft]:
         "number": invoice.number,
         "kind_text": _INVOICE_KINDS.get(invoice.kind, invoice.kind.lower()),
         "amount": money(invoice.amount, invoice.currency),
-        "issue_date": day(invoice.issue_date),
-        "due_date": day(invoice.due_date),
+        "issue_date": day(invoice.issue_date.isoformat()),
+        "due_date": day(invoice.due_date.isoformat()),
         "launch_text": (
             ""
             if launch is None
-            else f"\nLaunch: {launch.destination} on {when(launch.launch_date)}."
+            else f"\nLaunch: {launch.destination} on {_instant(launch.launch_date)}."
         ),
     }
     return [
@@ -368,15 +262,18 @@ def _vip_announcement(event: VipAnnouncement) -> list[Draft]:
     ]
 
 
-_PLANNERS: dict[str, tuple[type[_Event], Callable[[Any], list[Draft]]]] = {
-    "booking.confirmed": (BookingConfirmed, _booking_confirmed),
-    "booking.rejected": (BookingRejected, _booking_rejected),
-    "booking.cancelled": (BookingCancelled, _booking_cancelled),
-    "launch.updated": (LaunchUpdated, _launch_updated),
-    "launch.viability_flagged": (ViabilityFlagged, _viability_flagged),
-    "invoice.issued": (InvoiceIssued, _invoice_issued),
-    "refund.processed": (RefundProcessed, _refund_processed),
-    VIP_ANNOUNCEMENT: (VipAnnouncement, _vip_announcement),
+_PLANNERS: dict[str, tuple[type[Message], Callable[[Any], list[Draft]]]] = {
+    model.TOPIC: (model, planner)
+    for model, planner in (
+        (BookingConfirmed, _booking_confirmed),
+        (BookingRejected, _booking_rejected),
+        (BookingCancelled, _booking_cancelled),
+        (LaunchUpdated, _launch_updated),
+        (ViabilityFlagged, _viability_flagged),
+        (InvoiceIssued, _invoice_issued),
+        (RefundProcessed, _refund_processed),
+        (VipAnnouncement, _vip_announcement),
+    )
 }
 
 TOPICS = frozenset(_PLANNERS)

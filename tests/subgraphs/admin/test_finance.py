@@ -136,6 +136,7 @@ async def test_finance_cancels_a_booking_with_the_customers_refund_tiers(
     )
     customer = event.payload.pop("customer")
     assert event.payload == {
+        "contract_version": 1,
         "event_id": str(event.event_id),
         "topic": "booking.cancelled",
         "booking_id": booking_id,

@@ -93,6 +93,7 @@ async def test_record_booking_confirms_takes_seats_and_issues_the_customer_invoi
     [confirmed] = await _events(rows, booking_id)
     assert confirmed.topic == "booking.confirmed"
     assert confirmed.payload == {
+        "contract_version": 1,
         "event_id": str(confirmed.event_id),
         "topic": "booking.confirmed",
         "booking_id": booking_id,
@@ -145,6 +146,7 @@ async def test_record_booking_rejects_when_not_enough_seats_are_left(
     assert await rows(sa.select(Invoice).where(Invoice.booking_id == booking.id)) == []
     [rejected] = await _events(rows, event["booking"]["id"])
     assert rejected.payload == {
+        "contract_version": 1,
         "event_id": str(rejected.event_id),
         "topic": "booking.rejected",
         "booking_id": event["booking"]["id"],
@@ -270,6 +272,7 @@ async def test_cancellation_refund_follows_the_tiers_at_their_exact_boundaries(
         assert refunds == []
     [_, cancelled] = await _events(rows, booked["booking"]["id"])
     assert cancelled.payload == {
+        "contract_version": 1,
         "event_id": str(cancelled.event_id),
         "topic": "booking.cancelled",
         "booking_id": booked["booking"]["id"],

@@ -37,7 +37,50 @@ def launch_event(
         "version": version,
     }
     payload.update(launch)
-    return {"event_id": str(uuid.uuid4()), "topic": topic, "launch": payload}
+    return {
+        "event_id": str(uuid.uuid4()),
+        "topic": topic,
+        "launch": payload,
+        "supplier_contact": _supplier_contact(payload["supplier"]),
+    }
+
+
+def _supplier_contact(supplier: dict[str, Any]) -> dict[str, Any]:
+    return {**supplier, "contact_email": "ops@suppliers.example", "user_id": None}
+
+
+def ledger_answer(topic: str, booking_id: str, launch_id: str, **fields: Any) -> dict[str, Any]:
+    """A ``booking.confirmed``/``rejected``/``cancelled`` event as the ledger publishes it, with
+    ``fields`` over made-up defaults."""
+    event: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "topic": topic,
+        "booking_id": booking_id,
+        "launch_id": launch_id,
+        "seats": 1,
+        "customer": {"id": str(uuid.uuid4()), "email": "ada@example.com"},
+        "launch": {
+            "id": launch_id,
+            "slug": f"launch-{launch_id[:8]}",
+            "destination": "Mars",
+            "launch_date": (datetime.now(UTC) + timedelta(days=400)).isoformat(),
+            "status": "SCHEDULED",
+        },
+    }
+    if topic != "booking.rejected":
+        event["supplier"] = _supplier_contact({"id": str(uuid.uuid4()), "name": "Orbital"})
+    if topic == "booking.confirmed":
+        event["total"] = "1250000.50"
+    if topic == "booking.rejected":
+        event["reason"] = "The launch is full."
+    if topic == "booking.cancelled":
+        event |= {
+            "seats_released": True,
+            "refund_percent": 100,
+            "refund_amount": "1250000.50",
+            "cancelled_by": "customer",
+        }
+    return event | fields
 
 
 def passenger(name: str = "Ada Lovelace", born: str = "1990-05-01") -> dict[str, Any]:

@@ -27,7 +27,7 @@ from subgraphs.customer.jobs import (
 from subgraphs.customer.store import MongoDoc
 from tests.subgraphs.customer.booking_api import CANCEL, book, launch
 from tests.subgraphs.customer.conftest import Caller, GraphQLClient, new_customer
-from tests.subgraphs.customer.factories import passengers
+from tests.subgraphs.customer.factories import ledger_answer, passengers
 
 
 @pytest.fixture
@@ -51,13 +51,7 @@ async def _pending_booking(
 
 
 def _event(topic: str, booking: dict[str, Any], launch_id: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "topic": topic,
-        "booking_id": booking["id"],
-        "launch_id": launch_id,
-        **fields,
-    }
+    return ledger_answer(topic, booking["id"], launch_id, **fields)
 
 
 async def test_relay_enqueues_the_ledger_jobs_by_event_id_and_marks_them_published(

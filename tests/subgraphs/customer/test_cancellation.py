@@ -49,6 +49,7 @@ async def test_cancelling_a_year_ahead_refunds_90_percent_and_frees_the_seats(
     [entry] = await customer_db["outbox"].find({"payload.booking_id": booking_id}).to_list()
     assert entry["job"] == "record_cancellation"
     assert entry["payload"] == {
+        "contract_version": 1,
         "event_id": entry["_id"],
         "topic": "booking.cancel_requested",
         "booking_id": booking_id,

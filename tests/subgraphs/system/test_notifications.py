@@ -306,12 +306,22 @@ async def test_a_delay_or_abort_tells_every_customer_with_an_active_booking_and_
     customers = [(str(uuid.uuid4()), new_email()) for _ in range(2)]
     contact = supplier()
     flight = launch("Mars Transfer") | {"status": "DELAYED"}
+    # What the catalog needs too: a launch.updated carries the launch's full snapshot.
+    snapshot = {
+        "version": 3,
+        "seats_sold": 3,
+        "total_seats": 10,
+        "price_per_seat": "1000.00",
+        "rocket": {"id": str(uuid.uuid4()), "name": "Ares V", "capacity": 12, "range": "LEO"},
+        "supplier": {"id": contact["id"], "name": contact["name"]},
+        "spaceport": {"id": str(uuid.uuid4()), "code": "KSC", "name": "Kennedy", "location": "FL"},
+    }
 
     def updated(action: str) -> dict[str, Any]:
         return {
             "event_id": str(uuid.uuid4()),
             "topic": "launch.updated",
-            "launch": flight | {"version": 3, "seats_sold": 3},
+            "launch": flight | snapshot,
             "supplier_contact": contact,
             "change": {
                 "action": action,
