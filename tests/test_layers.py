@@ -49,8 +49,8 @@ def _imports(module: str, path: Path) -> set[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
+            for alias in node.names:  # a submodule (``from . import x``) or a name of base
+                names.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
     found = set()
     for name in names:
         parts = name.split(".")

@@ -1,7 +1,7 @@
 """Operation → query plan, with a bounded LRU cache of plans.
 
 Planning runs in phases (see docs/planner.md): `normalize` the operation, plan its fields
-into fetch groups (`roots`, `placement`, `jumps`), `assemble` the groups into a plan tree,
+into fetch groups (`roots`, `placement` with its entity jumps), `assemble` the groups into a plan tree,
 then compile the response shape (`gateway.response`) from the data keys planning chose.
 """
 

@@ -1,7 +1,7 @@
 """A normalized operation → a plan: the planning phases after normalization, in order.
 
 1. `roots`: each root field goes to a subgraph, in a root fetch group.
-2. `placement` and `jumps`: fields are placed greedily, top-down, in the group of their
+2. `placement` (with its entity jumps): fields are placed greedily, top-down, in the group of their
    position when its subgraph resolves them (or an enclosing `@provides` does); otherwise an
    entity jump through a `@key` puts them in an entity fetch group at the same path, after
    the key and `@requires` fields are planned where the jump starts.
