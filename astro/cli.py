@@ -185,9 +185,9 @@ def gateway(
         rewritten.parent.mkdir(parents=True, exist_ok=True)
         rewritten.write_text(with_subgraph_urls(path.read_text(), overrides))
         path = rewritten
-    from gateway.config import GatewayConfig
+    from astroctl.gateway_config import gateway_config
 
-    run_gateway(str(path), host, port, GatewayConfig.from_settings(settings))
+    run_gateway(str(path), host, port, gateway_config(settings))
 
 
 @app.command()
