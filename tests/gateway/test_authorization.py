@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import Gateway
 from gateway.auth import Principal
 from gateway.edge import create_edge_app
 
@@ -114,7 +113,7 @@ async def test_registered_policy_decides_the_field(vault: tuple[str, CountingGra
     def vip(principal: Principal | None) -> bool:
         return principal is not None and "vip" in principal.roles
 
-    app = create_edge_app(Gateway(vault[0]), edge_config(), policies={"vip": vip})
+    app = create_edge_app(vault[0], edge_config(), policies={"vip": vip})
     async with serve(app, lifespan="on") as base:
         query = "{ accounts { owner note } }"
         granted = await post(base + "/graphql", query, hs256(["vip"]))
