@@ -20,9 +20,7 @@ if TYPE_CHECKING:
 
     from .auth import Principal
     from .authorization import Authorization, AuthorizationOutcome
-    from .engine.parse import Document
-    from .engine.plan import Operation
-    from .engine.validate import OperationFacts
+    from .engine.records import Document, Operation, OperationFacts
     from .planner import PlannedOperation
     from .tracing import RequestSpan
 

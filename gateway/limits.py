@@ -4,7 +4,7 @@ Depth, aliases, root fields and cost are graphql-core validation rules (:meth:`L
 the engine's validate stage runs them once per query text, after the specification's rules, on
 every operation of the document (fragments expanded); only a cost that depends on variable
 values (a slicing argument given as a variable) is computed again per request
-(:class:`~gateway.engine.validate.VariablesRule`). The token count is not a rule: it runs on the
+(:class:`~gateway.engine.records.VariablesRule`). The token count is not a rule: it runs on the
 text before parsing (:meth:`Limits.check_tokens`), since what it protects is the parser.
 
 Cost follows the demand-control rules of the reference router: an object, interface or union
@@ -49,7 +49,7 @@ from graphql.language import Lexer, Source, TokenKind
 from graphql.validation import ASTValidationRule
 
 from .cache import LRU
-from .engine.validate import VariablesRule
+from .engine.records import VariablesRule
 
 __all__ = ["CostModel", "LimitViolation", "Limits", "count_tokens"]
 

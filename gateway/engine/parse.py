@@ -1,43 +1,24 @@
 """Stage 1, parse: the request's query text, operation name and variables, and its document.
 
 Parsing (and validating, next stage) depends on the query text alone, so both are memoized in
-one :class:`Document` per text in the engine's ``document`` cache: a repeated query costs one
+one :class:`~gateway.engine.records.Document` per text in the engine's ``document`` cache: a repeated query costs one
 dictionary lookup here.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import GraphQLError, parse
 
 from ..cache import LRU
 from ..context import Reply, error
+from .records import Document
 
 if TYPE_CHECKING:
     from ..context import OperationContext
-    from .validate import VariablesRule
 
 __all__ = ["Document", "Parse"]
-
-
-class Document:
-    """A query text's document, or the errors (and HTTP status) that stop it.
-
-    ``validated`` turns true once the validate stage has run the rules over it (its errors, if
-    any, join ``errors``); ``deferred`` holds the rules that could not decide without the
-    variables (the cost of a list sized by a variable), asked again per request."""
-
-    __slots__ = ("deferred", "document", "errors", "status", "validated")
-
-    def __init__(
-        self, document: DocumentNode | None, errors: list[dict[str, Any]], status: int
-    ) -> None:
-        self.document = document
-        self.errors = errors
-        self.status = status
-        self.validated = document is None
-        self.deferred: tuple[VariablesRule, ...] = ()
 
 
 class Parse:

@@ -9,7 +9,6 @@ keys' order for the shape stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -26,31 +25,15 @@ from graphql.execution.values import get_variable_values
 from ..cache import LRU
 from ..context import Reply, error
 from ..planner import PlanningError, PreparedOperation, QueryPlanner
+from .records import Operation, RootKey
 from .validate import INTROSPECTION_FIELDS
 
 if TYPE_CHECKING:
     from ..context import OperationContext
 
-__all__ = ["Operation", "Plan"]
+__all__ = ["Plan", "prepare"]
 
 _LOCAL_FIELDS = INTROSPECTION_FIELDS | {"__typename"}
-
-#: How a root selection of a mixed operation is put back: ``(introspection?, response key)``;
-#: ``None`` for a fragment (its planned keys go there).
-RootKey = tuple[bool, str] | None
-
-
-@dataclass(slots=True)
-class Operation:
-    """An operation ready to plan, and how its introspection part (if any) is answered."""
-
-    prepared: PreparedOperation
-    #: Answered by graphql-core alone (introspection and ``__typename`` only).
-    local: bool = False
-    #: The introspection root fields of a mixed operation, as a document of their own.
-    introspection: DocumentNode | None = None
-    #: The root selections' order of a mixed operation.
-    keys: tuple[RootKey, ...] = ()
 
 
 def _is_introspection(node: SelectionNode) -> bool:

@@ -13,7 +13,7 @@ from ..context import Reply, error
 
 if TYPE_CHECKING:
     from ..context import OperationContext
-    from .plan import RootKey
+    from .records import RootKey
 
 __all__ = ["merge_introspection", "shape"]
 

@@ -2,8 +2,9 @@
 policy, any hook's), then the operation the request names.
 
 Rules depend on the query text only, so they run once per text (the result stays in the
-parse stage's :class:`~gateway.engine.parse.Document`); a rule that cannot decide without the
-variables (a list sized by a variable) is a :class:`VariablesRule` and is asked again per request.
+parse stage's :class:`~gateway.engine.records.Document`); a rule that cannot decide without the
+variables (a list sized by a variable) is a :class:`~gateway.engine.records.VariablesRule` and is
+asked again per request.
 The operation's facts (type, root fields, introspection) are memoized per (text, operation name)
 in the engine's ``operation`` cache.
 """
@@ -11,7 +12,6 @@ in the engine's ``operation`` cache.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -22,7 +22,6 @@ from graphql import (
     GraphQLError,
     GraphQLSchema,
     InlineFragmentNode,
-    OperationDefinitionNode,
     SelectionSetNode,
     TypeInfo,
     TypeInfoVisitor,
@@ -35,30 +34,15 @@ from graphql.validation import ASTValidationRule, ValidationContext
 
 from ..cache import LRU
 from ..context import Reply, error
+from .records import Document, OperationFacts, VariablesRule
 
 if TYPE_CHECKING:
     from ..context import OperationContext
-    from .parse import Document
 
-__all__ = ["INTROSPECTION_FIELDS", "OperationFacts", "Validate", "VariablesRule", "root_fields"]
+__all__ = ["INTROSPECTION_FIELDS", "Validate", "root_fields"]
 
 #: The root fields answered from the schema itself (``__typename`` is answered by the plan).
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
-
-
-class VariablesRule(ASTValidationRule):
-    """A validation rule that may need the request's variables to decide.
-
-    During the visit it reports what it can decide and sets :attr:`deferred` for the rest; the
-    validate stage then calls :meth:`check_variables` for each request of that text."""
-
-    deferred = False
-
-    def check_variables(
-        self, operation: OperationDefinitionNode, variables: Mapping[str, Any]
-    ) -> GraphQLError | None:
-        """The error of ``operation`` with these ``variables``, if any."""
-        return None
 
 
 def root_fields(
@@ -79,16 +63,6 @@ def root_fields(
             if frag is not None:
                 root_fields(frag.selection_set, fragments, out)
     return out
-
-
-@dataclass(frozen=True, slots=True)
-class OperationFacts:
-    """The operation a request runs, and what the edge's stages look at."""
-
-    operation: OperationDefinitionNode
-    op_type: str
-    root_fields: frozenset[str]
-    introspection: bool
 
 
 def _first_error(errors: list[GraphQLError]) -> dict[str, Any]:
