@@ -218,13 +218,17 @@ class _Run:
                 fetch.service, fetch.url, fetch.operation, variables, dict(headers or {})
             )
             for on_request in hooks.on_subgraph_request:
-                await on_request(ctx, request)
+                pending = on_request(ctx, request)
+                if pending is not None:
+                    await pending
             headers = request.headers
         result = await self.send(fetch, variables, headers, representations)
         if hooks.on_subgraph_response:
             response = SubgraphResponse(fetch.service, fetch.url, result)
             for on_response in hooks.on_subgraph_response:
-                await on_response(ctx, response)
+                pending = on_response(ctx, response)
+                if pending is not None:
+                    await pending
             result = response.body
         return result
 

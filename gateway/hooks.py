@@ -1,8 +1,9 @@
 """Extension points: add a stage to the gateway in Python, without editing the edge.
 
-A hook is an object with any of these async methods (subclass :class:`Hook` and override what
-you need); ``create_app(sdl, config, hooks=[...])`` runs them, in list order, after the edge's
-own stages (which are hooks too: ``gateway/edge/``):
+A hook is an object with any of these methods, plain or ``async`` (subclass :class:`Hook` and
+override what you need; a plain method costs no coroutine on the request path).
+``create_app(sdl, config, hooks=[...])`` runs them, in list order, after the edge's own stages
+(which are hooks too: ``gateway/edge/``):
 
 * ``on_request(ctx)``: before parsing; ``ctx.payload``, ``ctx.principal`` and ``ctx.query`` are
   known (with an edge).
@@ -27,12 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 if TYPE_CHECKING:
     from graphql.validation import ASTValidationRule
 
-    from .auth import Principal
+    from .authorization import Policy
     from .context import OperationContext
 
 __all__ = [
@@ -43,8 +44,6 @@ __all__ = [
     "SubgraphResponse",
     "policy",
 ]
-
-Policy = Callable[["Principal | None"], bool]
 
 
 @dataclass(slots=True)
@@ -67,23 +66,33 @@ class SubgraphResponse:
     body: dict[str, Any] | None
 
 
+#: What a hook method returns: ``None`` (a plain method) or an awaitable (an ``async`` one).
+Pending: TypeAlias = Awaitable[None] | None
+
+
 class Hook:
-    """The hook interface; every method does nothing until overridden."""
+    """The hook interface; every method does nothing until overridden (override with a plain
+    or an ``async`` method)."""
 
-    async def on_request(self, ctx: OperationContext) -> None:
+    def on_request(self, ctx: OperationContext) -> Pending:
         """Before parsing."""
+        return None
 
-    async def on_operation(self, ctx: OperationContext) -> None:
+    def on_operation(self, ctx: OperationContext) -> Pending:
         """After validation, before authorization and planning."""
+        return None
 
-    async def on_subgraph_request(self, ctx: OperationContext, request: SubgraphRequest) -> None:
+    def on_subgraph_request(self, ctx: OperationContext, request: SubgraphRequest) -> Pending:
         """Before each subgraph fetch."""
+        return None
 
-    async def on_subgraph_response(self, ctx: OperationContext, response: SubgraphResponse) -> None:
+    def on_subgraph_response(self, ctx: OperationContext, response: SubgraphResponse) -> Pending:
         """After each subgraph fetch."""
+        return None
 
-    async def on_response(self, ctx: OperationContext) -> None:
+    def on_response(self, ctx: OperationContext) -> Pending:
         """After the response is shaped (also for an operation ended early)."""
+        return None
 
     def validation_rules(self) -> Sequence[type[ASTValidationRule]]:
         """graphql-core rules the validate stage runs (after the specification's)."""
@@ -114,9 +123,9 @@ def policy(name: str) -> Callable[[Policy], PolicyHook]:
     return wrap
 
 
-OnContext = Callable[["OperationContext"], Awaitable[None]]
-OnRequest = Callable[["OperationContext", SubgraphRequest], Awaitable[None]]
-OnResponse = Callable[["OperationContext", SubgraphResponse], Awaitable[None]]
+OnContext = Callable[["OperationContext"], Pending]
+OnRequest = Callable[["OperationContext", SubgraphRequest], Pending]
+OnResponse = Callable[["OperationContext", SubgraphResponse], Pending]
 
 
 def _overridden(hooks: Sequence[Any], name: str) -> tuple[Any, ...]:

@@ -47,7 +47,7 @@ class FieldAuthorization(Hook):
         """Decide ``@policy`` name ``name`` with ``policy(principal_or_None) -> bool``."""
         self.authorizer.register(name, policy)
 
-    async def on_operation(self, ctx: OperationContext) -> None:
+    def on_operation(self, ctx: OperationContext) -> None:
         authorizer = self.authorizer
         if self.enabled and authorizer.enabled:
             ctx.authorization = Authorization(authorizer, authorizer.profile(ctx.principal))

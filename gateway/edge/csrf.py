@@ -39,7 +39,7 @@ class Csrf(Hook):
             return None
         return cls(config.csrf_required_headers)
 
-    async def on_request(self, ctx: OperationContext) -> None:
+    def on_request(self, ctx: OperationContext) -> None:
         headers = ctx.headers
         content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip()
         simple = (

@@ -31,7 +31,7 @@ class HeaderPropagation(Hook):
     def from_config(cls, config: GatewayConfig, verifier: TokenVerifier) -> HeaderPropagation:
         return cls(config.propagate_headers, verifier)
 
-    async def on_operation(self, ctx: OperationContext) -> None:
+    def on_operation(self, ctx: OperationContext) -> None:
         forward: dict[str, str] = {"x-request-id": ctx.request_id}
         headers = ctx.headers
         for name in self.names:

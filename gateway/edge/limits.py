@@ -48,7 +48,7 @@ class OperationLimits(Hook):
         )
         return cls(limits) if limits.active else None
 
-    async def on_request(self, ctx: OperationContext) -> None:
+    def on_request(self, ctx: OperationContext) -> None:
         if ctx.query is None or not self.limits.max_tokens:
             return
         try:

@@ -65,11 +65,15 @@ class Engine:
         hooks = self.hooks
         try:
             for on_request in hooks.on_request:
-                await on_request(ctx)
+                pending = on_request(ctx)
+                if pending is not None:
+                    await pending
             self.parse(ctx)
             self.validate(ctx)
             for on_operation in hooks.on_operation:
-                await on_operation(ctx)
+                pending = on_operation(ctx)
+                if pending is not None:
+                    await pending
             authorize(ctx)
             self.plan(ctx)
             await self.execute_stage(ctx)
@@ -79,7 +83,9 @@ class Engine:
         if hooks.on_response:
             try:
                 for on_response in hooks.on_response:
-                    await on_response(ctx)
+                    pending = on_response(ctx)
+                    if pending is not None:
+                        await pending
             except Reply as reply:
                 _replied(ctx, reply)
         if ctx.extensions:

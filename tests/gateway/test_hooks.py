@@ -36,9 +36,9 @@ async def post(url: str, query: str, token: str | None = None) -> httpx.Response
 
 
 class Timing(Hook):
-    """Adds a response extension naming the operation type."""
+    """Adds a response extension naming the operation type (a plain method, no coroutine)."""
 
-    async def on_response(self, ctx: OperationContext) -> None:
+    def on_response(self, ctx: OperationContext) -> None:
         if ctx.facts is not None:
             ctx.extensions = {"operationType": ctx.facts.op_type}
 
