@@ -113,7 +113,10 @@ def create_edge_app(
     caches: dict[str, CacheStats] = {
         "authorization": authorization.authorizer.cache,
         "apq": persisted.store.local,
+        "verified_tokens": authentication.verifier.verified,
     }
+    if authentication.verifier.jwks is not None:
+        caches["forwarded_tokens"] = authentication.verifier.forwarded
     if persisted.safelist is not None:
         caches["safelist"] = persisted.safelist.checked
     if limits is not None and limits.limits.max_tokens:
