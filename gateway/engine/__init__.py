@@ -57,7 +57,7 @@ class Engine:
         self.parse = Parse(_CACHE_SIZE)
         self.validate = Validate(self.api_schema, self.hooks.validation_rules(), _CACHE_SIZE * 4)
         self.plan = Plan(self.planner, self.api_schema, _CACHE_SIZE)
-        self.execute_stage = Execute(self.api_schema, self.client, tracing, self.hooks)
+        self.executor = Execute(self.api_schema, self.client, tracing, self.hooks)
 
     async def run(self, ctx: OperationContext) -> None:
         """Run ``ctx`` through the hooks and stages; the outcome is ``ctx.status`` and
@@ -76,7 +76,7 @@ class Engine:
                     await pending
             authorize(ctx)
             self.plan(ctx)
-            await self.execute_stage(ctx)
+            await self.executor(ctx)
             shape(ctx)
         except Reply as reply:
             _replied(ctx, reply)
