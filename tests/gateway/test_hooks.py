@@ -15,6 +15,7 @@ from gateway.app import create_app
 from gateway.auth import Principal
 from gateway.config import GatewayConfig
 from gateway.context import OperationContext, Reply
+from gateway.edge import create_edge_app
 from gateway.hooks import Hook, SubgraphRequest, SubgraphResponse, policy
 
 from .edge_helpers import CountingGraphQL, edge_config, hs256, serve, vault_supergraph
@@ -154,3 +155,14 @@ async def test_a_policy_is_a_hook(vault: tuple[str, CountingGraphQL]) -> None:
     assert granted == {"data": {"accounts": [{"owner": "Ada", "note": "hi"}]}}
     assert denied["data"] == {"accounts": [{"owner": "Ada", "note": None}]}
     assert denied["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"
+
+
+async def test_a_policy_registered_later_still_decides(vault: tuple[str, CountingGraphQL]) -> None:
+    app = create_edge_app(vault[0], edge_config())
+    query = "{ accounts { owner note } }"
+    async with serve(app, lifespan="on") as base:
+        before = (await post(base + "/graphql", query, hs256(["vip"]))).json()
+        app.register_policy("vip", lambda principal: principal is not None)
+        after = (await post(base + "/graphql", query, hs256(["vip"]))).json()
+    assert before["data"] == {"accounts": [{"owner": "Ada", "note": None}]}
+    assert after == {"data": {"accounts": [{"owner": "Ada", "note": "hi"}]}}
