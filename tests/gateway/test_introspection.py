@@ -85,3 +85,12 @@ async def test_mixed_introspection_behind_the_edge(supergraph_sdl: str) -> None:
     async with serve(create_app(supergraph_sdl, edge_config()), lifespan="on") as base:
         body = await post(base + "/graphql", '{ __type(name: "Craft") { name } missions { id } }')
     assert body == {"data": {"__type": {"name": "Craft"}, "missions": [{"id": "m1"}, {"id": "m2"}]}}
+
+
+async def test_a_root_fragment_keeps_its_place_next_to_introspection(url: str) -> None:
+    query = '{ __type(name: "Rocket") { name } ... on Query { missions { id } } fitnessLevels }'
+    body = await post(url, query)
+    assert list(body["data"]) == ["__type", "missions", "fitnessLevels"]
+    assert body["data"]["__type"] == {"name": "Rocket"}
+    assert body["data"]["missions"] == [{"id": "m1"}, {"id": "m2"}]
+    assert "errors" not in body
