@@ -92,6 +92,19 @@ async def test_errors_in_lists_carry_one_path_with_the_list_marker(url: str) -> 
     assert error_paths(body) == [["accounts", "@", "iban"]]
 
 
+async def test_removed_fields_keep_their_null_next_to_introspection(url: str) -> None:
+    query = '{ a: __type(name: "Coin") { name } accounts { iban owner } me }'
+    body = await post(url, query)  # a visitor
+    assert body["data"] == {
+        "a": {"name": "Coin"},
+        "accounts": [{"iban": None, "owner": "Ada"}],
+        "me": None,
+    }
+    assert list(body["data"]) == ["a", "accounts", "me"]
+    assert list(body["data"]["accounts"][0]) == ["iban", "owner"]
+    assert sorted(map(tuple, error_paths(body))) == [("accounts", "@", "iban"), ("me",)]
+
+
 async def test_requires_scopes_is_an_or_of_and_lists(url: str) -> None:
     query = "{ accounts { owner balance iban } }"
     auditor = await post(url, query, hs256(["auditor"]))  # invoices:read only
