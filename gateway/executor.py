@@ -199,13 +199,6 @@ class _Run:
             if branch is not None:
                 await self.run(branch)
 
-    async def call(
-        self, fetch: Fetch, variables: dict[str, Any], representations: int | None = None
-    ) -> dict[str, Any] | None:
-        if self.hooks is None:
-            return await self.send(fetch, variables, self.headers, representations)
-        return await self.hooked_call(fetch, variables, representations)
-
     async def hooked_call(
         self, fetch: Fetch, variables: dict[str, Any], representations: int | None
     ) -> dict[str, Any] | None:
@@ -275,7 +268,11 @@ class _Run:
         return {n: self.variables[n] for n in fetch.variable_usages if n in self.variables}
 
     async def root_fetch(self, fetch: Fetch) -> None:
-        result = await self.call(fetch, self.variables_for(fetch))
+        variables = self.variables_for(fetch)
+        if self.hooks is None:
+            result = await self.send(fetch, variables, self.headers, None)
+        else:
+            result = await self.hooked_call(fetch, variables, None)
         if result is None:
             return
         errors = result.get("errors")
@@ -319,7 +316,10 @@ class _Run:
             return
         variables = self.variables_for(fetch)
         variables["representations"] = reps
-        result = await self.call(fetch, variables, len(reps))
+        if self.hooks is None:
+            result = await self.send(fetch, variables, self.headers, len(reps))
+        else:
+            result = await self.hooked_call(fetch, variables, len(reps))
         if result is None:
             return
         data = result.get("data")
