@@ -11,6 +11,7 @@ WORKDIR /app
 COPY pyproject.toml uv.lock README.md ./
 RUN uv sync --frozen --no-dev --extra tracing --no-install-project
 COPY astro ./astro
+COPY astroctl ./astroctl
 COPY gateway ./gateway
 COPY --from=console /console/node_modules ./gateway/console/node_modules
 COPY subgraphs ./subgraphs

@@ -162,10 +162,10 @@ def gateway(
         rewritten.parent.mkdir(parents=True, exist_ok=True)
         rewritten.write_text(with_subgraph_urls(path.read_text(), overrides))
         path = rewritten
+    from astroctl.gateway_config import gateway_config
     from gateway.app import create_app
-    from gateway.config import GatewayConfig
 
-    asgi = create_app(path.read_text(encoding="utf-8"), GatewayConfig.from_settings(settings))
+    asgi = create_app(path.read_text(encoding="utf-8"), gateway_config(settings))
     serve(_with_portals(asgi, settings.web_dist), "gateway", host, port)
 
 

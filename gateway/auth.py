@@ -24,6 +24,7 @@ from typing import Any
 
 import jwt
 
+from .cache import LRU
 from .config import GatewayConfig
 
 __all__ = ["AuthenticationError", "JWKSet", "Principal", "TokenVerifier"]
@@ -141,8 +142,10 @@ class TokenVerifier:
                 min_refresh_seconds=config.jwks_min_refresh_seconds,
             )
         self.role_scopes = {role: frozenset(s) for role, s in config.role_scopes.items()}
-        self._forwarded: dict[str, tuple[float, str]] = {}
-        self._verified: dict[str, Principal] = {}
+        #: Gateway-signed tokens for external ones (``forwarded_tokens`` in ``/metrics``).
+        self.forwarded: LRU[str, tuple[float, str]] = LRU(10_000)
+        #: Verified tokens until they expire (``verified_tokens`` in ``/metrics``).
+        self.verified: LRU[str, Principal] = LRU(10_000)
 
     async def principal(self, authorization: str | None) -> Principal | None:
         """The caller for this ``Authorization`` header value; ``None`` for a visitor."""
@@ -159,15 +162,13 @@ class TokenVerifier:
 
         A verified token is remembered until it expires, so a client's next requests skip the
         signature check."""
-        hit = self._verified.get(token)
+        hit = self.verified.lookup(token)
         if hit is not None:
             if float(hit.claims["exp"]) + self.config.jwt_leeway_seconds > time.time():
                 return hit
-            del self._verified[token]
+            del self.verified[token]
         principal = await self._verify(token)
-        if len(self._verified) >= 10_000:
-            self._verified.clear()
-        self._verified[token] = principal
+        self.verified.put(token, principal)
         return principal
 
     async def _verify(self, token: str) -> Principal:
@@ -255,7 +256,7 @@ class TokenVerifier:
         if not principal.external or not self.secret:
             return f"Bearer {principal.token}"
         now = time.time()
-        cached = self._forwarded.get(principal.token)
+        cached = self.forwarded.lookup(principal.token)
         if cached is not None and cached[0] - 10 > now:
             return cached[1]
         exp = min(
@@ -275,7 +276,5 @@ class TokenVerifier:
             "jti": uuid.uuid4().hex,
         }
         value = "Bearer " + jwt.encode(claims, self.secret, algorithm="HS256")
-        if len(self._forwarded) > 10_000:
-            self._forwarded.clear()
-        self._forwarded[principal.token] = (float(exp), value)
+        self.forwarded.put(principal.token, (float(exp), value))
         return value

@@ -23,7 +23,6 @@ decision depends on: authenticated or not, the scopes, and the policies granted.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -61,6 +60,7 @@ from graphql import (
 from graphql.language import Visitor, visit
 
 from .auth import Principal
+from .cache import LRU
 
 log = logging.getLogger("astro.gateway.authorization")
 
@@ -439,7 +439,7 @@ class _SpreadNames(Visitor):
 
 @dataclass(frozen=True, slots=True)
 class Authorization:
-    """What ``Gateway.execute`` needs to filter an operation for one caller."""
+    """What the engine's authorize stage needs to filter an operation for one caller."""
 
     authorizer: Authorizer
     profile: AuthorizationProfile
@@ -489,15 +489,8 @@ class Authorizer:
         self.referenced_policies = frozenset(referenced)
         self._field_cache: dict[tuple[str, str, bool], Requirement] = {}
         self._type_cache: dict[tuple[str, str], Requirement] = {}
-        self._cache: OrderedDict[Hashable, AuthorizationOutcome] = OrderedDict()
-        #: Decision-cache hits and misses (``/metrics``).
-        self.hits = 0
-        self.misses = 0
-
-    @property
-    def cache_size(self) -> int:
-        """How many decisions are cached."""
-        return len(self._cache)
+        #: Decisions per (query, operation name, profile) (``authorization`` in ``/metrics``).
+        self.cache: LRU[Hashable, AuthorizationOutcome] = LRU(_CACHE_SIZE)
 
     @property
     def enabled(self) -> bool:
@@ -507,7 +500,7 @@ class Authorizer:
     def register(self, name: str, policy: Policy) -> None:
         """Decide ``@policy`` name ``name`` with ``policy`` (called with the caller)."""
         self.policies[name] = policy
-        self._cache.clear()
+        self.cache.clear()
 
     def profile(self, principal: Principal | None) -> AuthorizationProfile:
         """The caller's authorization profile."""
@@ -577,16 +570,11 @@ class Authorizer:
     ) -> AuthorizationOutcome:
         """``document`` filtered for ``profile`` (cached per query, operation and profile)."""
         key = (query, operation_name, profile)
-        hit = self._cache.get(key)
+        hit = self.cache.lookup(key)
         if hit is not None:
-            self._cache.move_to_end(key)
-            self.hits += 1
             return hit
-        self.misses += 1
         outcome = self._filter(document, operation_name, profile)
-        self._cache[key] = outcome
-        if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self.cache.put(key, outcome)
         return outcome
 
     def _filter(

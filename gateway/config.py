@@ -3,6 +3,9 @@
 Every field is documented in ``docs/gateway-edge.md``. ``None`` means "the mode's default":
 :meth:`GatewayConfig.resolved` fills those in for ``dev`` or ``production`` (``ASTRO_MODE``).
 ``create_app(sdl)`` without a config serves no edge at all (the engine alone, as before).
+
+Nothing here is AstroBookings': an application fills in its own secrets, Redis and role → scopes
+mapping (AstroBookings does in ``astroctl/gateway_config.py``).
 """
 
 from __future__ import annotations
@@ -12,9 +15,6 @@ from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from astro.identity import ROLE_SCOPES
-from astro.settings import Settings
 
 __all__ = ["DEFAULT_PROPAGATED_HEADERS", "GatewayConfig"]
 
@@ -39,9 +39,8 @@ class GatewayConfig(BaseSettings):
     jwks_cache_seconds: int = 300
     jwks_min_refresh_seconds: float = 10.0
     roles_claim: str = "roles"
-    role_scopes: dict[str, list[str]] = Field(
-        default_factory=lambda: {role: list(scopes) for role, scopes in ROLE_SCOPES.items()}
-    )
+    #: role → scopes granted to a token carrying the role: the deployer's (none by default).
+    role_scopes: dict[str, list[str]] = Field(default_factory=dict)
     trust_scope_claim: bool = False
     require_authentication: bool = False
     forwarded_token_ttl_seconds: int = 60
@@ -95,21 +94,6 @@ class GatewayConfig(BaseSettings):
     tracing_service_name: str = "astro-gateway"
     tracing_sample_ratio: float = Field(default=1.0, ge=0.0, le=1.0)
     console: bool | None = None
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> GatewayConfig:
-        """The edge config for the platform: ``ASTRO_GATEWAY_*`` over the platform's settings."""
-        config = cls(mode=settings.mode)
-        updates: dict[str, object] = {}
-        if config.jwt_secret is None:
-            updates["jwt_secret"] = settings.jwt_secret
-        if config.jwt_issuer is None:
-            updates["jwt_issuer"] = settings.jwt_issuer
-        if config.jwt_audience is None:
-            updates["jwt_audience"] = settings.jwt_audience
-        if config.redis_url is None:
-            updates["redis_url"] = settings.redis_url
-        return config.model_copy(update=updates).resolved()
 
     def resolved(self) -> GatewayConfig:
         """A copy with every ``None`` replaced by the default of the mode."""

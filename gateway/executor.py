@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .hooks import SubgraphRequest, SubgraphResponse
 from .plan import (
     Fetch,
     Flatten,
@@ -20,6 +21,8 @@ from .plan import (
 from .transport import SubgraphClient, TransportError
 
 if TYPE_CHECKING:
+    from .context import OperationContext
+    from .hooks import Hooks
     from .tracing import Tracing
 
 __all__ = ["execute_plan"]
@@ -159,7 +162,7 @@ def _build_value(v: Any, sel: ReprSelection) -> Any:
 
 
 class _Run:
-    __slots__ = ("client", "data", "errors", "headers", "tracing", "variables")
+    __slots__ = ("client", "ctx", "data", "errors", "headers", "hooks", "tracing", "variables")
 
     def __init__(
         self,
@@ -167,11 +170,16 @@ class _Run:
         variables: Mapping[str, Any],
         headers: Mapping[str, str] | None,
         tracing: Tracing | None = None,
+        hooks: Hooks | None = None,
+        ctx: OperationContext | None = None,
     ) -> None:
         self.client = client
         self.variables = variables
         self.headers = headers
         self.tracing = tracing
+        #: Set only when a hook watches subgraph fetches (the plain path tests one attribute).
+        self.hooks = hooks
+        self.ctx = ctx
         self.data: dict[str, Any] = {}
         self.errors: list[dict[str, Any]] = []
 
@@ -186,18 +194,48 @@ class _Run:
         elif isinstance(node, Parallel):
             await asyncio.gather(*(self.run(n) for n in node.nodes))
 
-    async def call(
-        self, fetch: Fetch, variables: dict[str, Any], representations: int | None = None
+    async def hooked_call(
+        self, fetch: Fetch, variables: dict[str, Any], representations: int | None
+    ) -> dict[str, Any] | None:
+        """:meth:`send` between the hooks' ``on_subgraph_request`` and ``on_subgraph_response``."""
+        hooks, ctx = self.hooks, self.ctx
+        assert hooks is not None and ctx is not None
+        headers = self.headers
+        if hooks.on_subgraph_request:
+            request = SubgraphRequest(
+                fetch.service, fetch.url, fetch.operation, variables, dict(headers or {})
+            )
+            for on_request in hooks.on_subgraph_request:
+                pending = on_request(ctx, request)
+                if pending is not None:
+                    await pending
+            headers = request.headers
+        result = await self.send(fetch, variables, headers, representations)
+        if hooks.on_subgraph_response:
+            response = SubgraphResponse(fetch.service, fetch.url, result)
+            for on_response in hooks.on_subgraph_response:
+                pending = on_response(ctx, response)
+                if pending is not None:
+                    await pending
+            result = response.body
+        return result
+
+    async def send(
+        self,
+        fetch: Fetch,
+        variables: dict[str, Any],
+        headers: Mapping[str, str] | None,
+        representations: int | None,
     ) -> dict[str, Any] | None:
         body = orjson.dumps({"query": fetch.operation, "variables": variables})
         try:
             if self.tracing is None:
                 _, raw = await self.client.request(
-                    fetch.url, body, self.headers, dedupe=not fetch.mutation
+                    fetch.url, body, headers, dedupe=not fetch.mutation
                 )
             else:
                 _, raw = await self.tracing.fetch(
-                    self.client, fetch, body, self.headers, representations
+                    self.client, fetch, body, headers, representations
                 )
         except (TransportError, OSError) as exc:
             self.errors.append(
@@ -225,7 +263,11 @@ class _Run:
         return {n: self.variables[n] for n in fetch.variable_usages if n in self.variables}
 
     async def root_fetch(self, fetch: Fetch) -> None:
-        result = await self.call(fetch, self.variables_for(fetch))
+        variables = self.variables_for(fetch)
+        if self.hooks is None:
+            result = await self.send(fetch, variables, self.headers, None)
+        else:
+            result = await self.hooked_call(fetch, variables, None)
         if result is None:
             return
         errors = result.get("errors")
@@ -269,7 +311,10 @@ class _Run:
             return
         variables = self.variables_for(fetch)
         variables["representations"] = reps
-        result = await self.call(fetch, variables, len(reps))
+        if self.hooks is None:
+            result = await self.send(fetch, variables, self.headers, len(reps))
+        else:
+            result = await self.hooked_call(fetch, variables, len(reps))
         if result is None:
             return
         data = result.get("data")
@@ -325,11 +370,15 @@ async def execute_plan(
     variables: Mapping[str, Any],
     headers: Mapping[str, str] | None = None,
     tracing: Tracing | None = None,
+    hooks: Hooks | None = None,
+    ctx: OperationContext | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Execute a plan; returns the merged (unshaped) data and the errors met.
 
-    With ``tracing``, each fetch runs in a span (a child of the current one)."""
-    run = _Run(client, variables, headers, tracing)
+    With ``tracing``, each fetch runs in a span (a child of the current one); with ``hooks``
+    that watch subgraph fetches, each fetch goes through them (with ``ctx``)."""
+    watched = hooks if hooks is not None and hooks.subgraph and ctx is not None else None
+    run = _Run(client, variables, headers, tracing, watched, ctx)
     if node is not None:
         await run.run(node)
     return run.data, run.errors

@@ -1,7 +1,11 @@
 """Operation limits: depth, aliases, root fields, tokens and an estimated cost.
 
-Measures are taken once per query text (fragments expanded) and cached; only a cost that depends
-on variable values (a slicing argument given as a variable) is recomputed per request.
+Depth, aliases, root fields and cost are graphql-core validation rules (:meth:`Limits.rules`):
+the engine's validate stage runs them once per query text, after the specification's rules, on
+every operation of the document (fragments expanded); only a cost that depends on variable
+values (a slicing argument given as a variable) is computed again per request
+(:class:`~gateway.engine.records.VariablesRule`). The token count is not a rule: it runs on the
+text before parsing (:meth:`Limits.check_tokens`), since what it protects is the parser.
 
 Cost follows the demand-control rules of the reference router: an object, interface or union
 field costs 1, a scalar or enum field 0, a mutation root field 10; a list multiplies the cost of
@@ -12,7 +16,6 @@ else ``default_list_size``. ``@cost(weight:)`` replaces the weight of a field or
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -40,12 +43,15 @@ from graphql import (
     TypeExtensionNode,
     VariableNode,
     get_named_type,
-    get_operation_ast,
     is_leaf_type,
 )
 from graphql.language import Lexer, Source, TokenKind
+from graphql.validation import ASTValidationRule
 
-__all__ = ["CostModel", "LimitViolation", "Limits", "Measures", "count_tokens"]
+from .cache import LRU
+from .engine.records import VariablesRule
+
+__all__ = ["CostModel", "LimitViolation", "Limits", "count_tokens"]
 
 _SLICING_NAMES = ("first", "last", "limit")
 _CACHE_SIZE = 4096
@@ -275,17 +281,6 @@ def _int_arg(arguments: Any, name: str) -> int | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class Measures:
-    """What the static limits look at, for one operation."""
-
-    depth: int
-    aliases: int
-    root_fields: int
-    cost: int
-    cost_uses_variables: bool
-
-
 def _measure(
     sel: SelectionSetNode,
     fragments: Mapping[str, FragmentDefinitionNode],
@@ -329,8 +324,127 @@ def _root_fields(sel: SelectionSetNode, fragments: Mapping[str, FragmentDefiniti
     return count
 
 
+def _fragments(rule: ASTValidationRule) -> dict[str, FragmentDefinitionNode]:
+    return {
+        d.name.value: d
+        for d in rule.context.document.definitions
+        if isinstance(d, FragmentDefinitionNode)
+    }
+
+
+def _violation(message: str, code: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})
+
+
+class _OperationRule(ASTValidationRule):
+    """A limit judged per operation, on entering it (so limits report in the order listed)."""
+
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+        err = self.judge(node, _fragments(self))
+        if err is not None:
+            self.report_error(err)
+
+    def judge(
+        self, operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+    ) -> GraphQLError | None:
+        raise NotImplementedError
+
+
+def max_depth_rule(limit: int) -> type[ASTValidationRule]:
+    """Fields nested deeper than ``limit`` (a root field is at depth 1): ``MAX_DEPTH_LIMIT``."""
+
+    class MaxDepthRule(_OperationRule):
+        def judge(
+            self,
+            operation: OperationDefinitionNode,
+            fragments: Mapping[str, FragmentDefinitionNode],
+        ) -> GraphQLError | None:
+            depth = _measure(operation.selection_set, fragments, 1, frozenset(), [0])
+            if depth <= limit:
+                return None
+            return _violation(
+                f"The operation is {depth} levels deep; the limit is {limit} (max_depth).",
+                "MAX_DEPTH_LIMIT",
+            )
+
+    return MaxDepthRule
+
+
+def max_aliases_rule(limit: int) -> type[ASTValidationRule]:
+    """More than ``limit`` aliases: ``MAX_ALIASES_LIMIT``."""
+
+    class MaxAliasesRule(_OperationRule):
+        def judge(
+            self,
+            operation: OperationDefinitionNode,
+            fragments: Mapping[str, FragmentDefinitionNode],
+        ) -> GraphQLError | None:
+            aliases = [0]
+            _measure(operation.selection_set, fragments, 1, frozenset(), aliases)
+            if aliases[0] <= limit:
+                return None
+            return _violation(
+                f"The operation has {aliases[0]} aliases; the limit is {limit} (max_aliases).",
+                "MAX_ALIASES_LIMIT",
+            )
+
+    return MaxAliasesRule
+
+
+def max_root_fields_rule(limit: int) -> type[ASTValidationRule]:
+    """More than ``limit`` root fields: ``MAX_ROOT_FIELDS_LIMIT``."""
+
+    class MaxRootFieldsRule(_OperationRule):
+        def judge(
+            self,
+            operation: OperationDefinitionNode,
+            fragments: Mapping[str, FragmentDefinitionNode],
+        ) -> GraphQLError | None:
+            count = _root_fields(operation.selection_set, fragments)
+            if count <= limit:
+                return None
+            return _violation(
+                f"The operation has {count} root fields; the limit is {limit} (max_root_fields).",
+                "MAX_ROOT_FIELDS_LIMIT",
+            )
+
+    return MaxRootFieldsRule
+
+
+def _too_expensive(cost: int, limit: int) -> GraphQLError | None:
+    if cost <= limit:
+        return None
+    return _violation(
+        f"The operation's estimated cost is {cost}; the limit is {limit} (max_cost).",
+        "COST_ESTIMATED_TOO_EXPENSIVE",
+    )
+
+
+def max_cost_rule(costs: CostModel, limit: int) -> type[ASTValidationRule]:
+    """An estimated cost over ``limit``: ``COST_ESTIMATED_TOO_EXPENSIVE`` (decided per request
+    when a list's size is a variable)."""
+
+    class MaxCostRule(VariablesRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            cost, uses_variables = costs.cost(node, _fragments(self), None)
+            if uses_variables:
+                self.deferred = True
+                return
+            err = _too_expensive(cost, limit)
+            if err is not None:
+                self.report_error(err)
+
+        def check_variables(
+            self, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+        ) -> GraphQLError | None:
+            cost, _ = costs.cost(operation, _fragments(self), variables or {})
+            return _too_expensive(cost, limit)
+
+    return MaxCostRule
+
+
 class Limits:
-    """Checks operations against the configured limits (0 turns a limit off)."""
+    """The configured limits (0 turns one off): the token check and the validation rules."""
 
     def __init__(
         self,
@@ -350,8 +464,8 @@ class Limits:
         self.max_tokens = max_tokens
         self.max_cost = max_cost
         self.costs = CostModel(supergraph, schema, default_list_size)
-        self._measures: OrderedDict[tuple[str, str | None], Measures] = OrderedDict()
-        self._tokens: OrderedDict[str, int] = OrderedDict()
+        #: Token counts per query text.
+        self.tokens: LRU[str, int] = LRU(_CACHE_SIZE)
 
     @property
     def active(self) -> bool:
@@ -363,87 +477,25 @@ class Limits:
         """Before parsing: the token limit."""
         if not self.max_tokens:
             return
-        n = self._tokens.get(query)
+        n = self.tokens.lookup(query)
         if n is None:
             n = count_tokens(query)
-            self._tokens[query] = n
-            if len(self._tokens) > _CACHE_SIZE:
-                self._tokens.popitem(last=False)
+            self.tokens.put(query, n)
         if n > self.max_tokens:
             raise LimitViolation(
                 f"The operation has {n} tokens; the limit is {self.max_tokens} (max_tokens).",
                 "MAX_TOKENS_LIMIT",
             )
 
-    def measure(
-        self, query: str, document: DocumentNode, operation_name: str | None
-    ) -> Measures | None:
-        key = (query, operation_name)
-        hit = self._measures.get(key)
-        if hit is not None:
-            return hit
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
-            return None
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        aliases = [0]
-        depth = _measure(operation.selection_set, fragments, 1, frozenset(), aliases)
-        cost, uses = (0, False)
+    def rules(self) -> list[type[ASTValidationRule]]:
+        """The validation rules of the limits that are on, in the order they are judged."""
+        rules: list[type[ASTValidationRule]] = []
+        if self.max_depth:
+            rules.append(max_depth_rule(self.max_depth))
+        if self.max_aliases:
+            rules.append(max_aliases_rule(self.max_aliases))
+        if self.max_root_fields:
+            rules.append(max_root_fields_rule(self.max_root_fields))
         if self.max_cost:
-            cost, uses = self.costs.cost(operation, fragments, None)
-        measures = Measures(
-            depth, aliases[0], _root_fields(operation.selection_set, fragments), cost, uses
-        )
-        self._measures[key] = measures
-        if len(self._measures) > _CACHE_SIZE:
-            self._measures.popitem(last=False)
-        return measures
-
-    def check(
-        self,
-        query: str,
-        document: DocumentNode,
-        operation_name: str | None,
-        variables: Mapping[str, Any] | None,
-    ) -> None:
-        """After validation: depth, aliases, root fields and cost."""
-        m = self.measure(query, document, operation_name)
-        if m is None:
-            return
-        if self.max_depth and m.depth > self.max_depth:
-            raise LimitViolation(
-                f"The operation is {m.depth} levels deep; the limit is {self.max_depth} "
-                "(max_depth).",
-                "MAX_DEPTH_LIMIT",
-            )
-        if self.max_aliases and m.aliases > self.max_aliases:
-            raise LimitViolation(
-                f"The operation has {m.aliases} aliases; the limit is {self.max_aliases} "
-                "(max_aliases).",
-                "MAX_ALIASES_LIMIT",
-            )
-        if self.max_root_fields and m.root_fields > self.max_root_fields:
-            raise LimitViolation(
-                f"The operation has {m.root_fields} root fields; the limit is "
-                f"{self.max_root_fields} (max_root_fields).",
-                "MAX_ROOT_FIELDS_LIMIT",
-            )
-        if self.max_cost:
-            cost = m.cost
-            if m.cost_uses_variables:
-                operation = get_operation_ast(document, operation_name)
-                assert operation is not None
-                fragments = {
-                    d.name.value: d
-                    for d in document.definitions
-                    if isinstance(d, FragmentDefinitionNode)
-                }
-                cost, _ = self.costs.cost(operation, fragments, variables or {})
-            if cost > self.max_cost:
-                raise LimitViolation(
-                    f"The operation's estimated cost is {cost}; the limit is {self.max_cost} "
-                    "(max_cost).",
-                    "COST_ESTIMATED_TOO_EXPENSIVE",
-                )
+            rules.append(max_cost_rule(self.costs, self.max_cost))
+        return rules

@@ -2,7 +2,8 @@
 
 ``Metrics.render()`` is what ``GET /metrics`` serves. Request, error and fetch figures are
 counted per request; cache hits and misses are plain integers kept by the caches themselves
-(read only when ``/metrics`` is scraped). Tracing is ``gateway/tracing.py``.
+(every cache is a ``gateway/cache.py`` LRU; read only when ``/metrics`` is scraped). Tracing is
+``gateway/tracing.py``.
 """
 
 from __future__ import annotations

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ from graphql import (
 from graphql.language import Visitor, visit
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
+
+from .cache import LRU
 
 __all__ = ["PersistedQueries", "PersistedQueryError", "Safelist", "sha256_hex"]
 
@@ -120,7 +121,8 @@ class Safelist:
             for name, op_doc in _operation_documents(doc):
                 self.normalized.add(normalize(op_doc))
                 self.names.append(name)
-        self._checked: OrderedDict[str, bool] = OrderedDict()
+        #: Verdicts per query text (``safelist`` in ``/metrics``).
+        self.checked: LRU[str, bool] = LRU(4096)
 
     @classmethod
     def load(cls, path: Path) -> Safelist:
@@ -139,18 +141,23 @@ class Safelist:
                 bodies[str(entry.get("id") or sha256_hex(entry["body"]))] = str(entry["body"])
         return cls(bodies)
 
-    def allows(self, query: str, document: DocumentNode | None) -> bool:
-        """Whether ``query`` (parsed as ``document``) is a listed operation."""
-        hit = self._checked.get(query)
+    def allows(self, query: str) -> bool:
+        """Whether ``query`` is a listed operation (a text that does not parse is not).
+
+        Judged before the engine parses (a text off the list never reaches the parser's
+        cache); the verdict is cached per text, so a listed text is parsed here once."""
+        hit = self.checked.lookup(query)
         if hit is not None:
             return hit
+        try:
+            document: DocumentNode | None = parse(query)
+        except GraphQLError:
+            document = None
         ok = False
         if document is not None:
             ok = all(normalize(d) in self.normalized for _, d in _operation_documents(document))
             ok = ok and any(isinstance(d, OperationDefinitionNode) for d in document.definitions)
-        self._checked[query] = ok
-        if len(self._checked) > 4096:
-            self._checked.popitem(last=False)
+        self.checked.put(query, ok)
         return ok
 
 
@@ -171,12 +178,11 @@ class PersistedQueries:
         self.enabled = enabled
         self.safelist = safelist
         self.allow_registration = allow_registration
-        self._local: OrderedDict[str, str] = OrderedDict()
-        self.hits = 0
-        self.misses = 0
+        #: Query texts by hash, in front of Redis (``apq`` in ``/metrics``).
+        self.local: LRU[str, str] = LRU(4096)
 
     async def _get(self, digest: str) -> str | None:
-        local = self._local.get(digest)
+        local = self.local.lookup(digest)
         if local is not None:
             return local
         if self.redis is None:
@@ -193,9 +199,7 @@ class PersistedQueries:
         return text
 
     def _remember(self, digest: str, text: str) -> None:
-        self._local[digest] = text
-        if len(self._local) > 4096:
-            self._local.popitem(last=False)
+        self.local.put(digest, text)
 
     async def _put(self, digest: str, text: str) -> None:
         self._remember(digest, text)
@@ -227,13 +231,10 @@ class PersistedQueries:
         if self.safelist is not None:
             listed = self.safelist.by_id.get(digest) or self.safelist.by_id.get(digest.lower())
             if listed is not None:
-                self.hits += 1
                 return listed
         if not self.enabled:
             raise PersistedQueryError("PersistedQueryNotSupported", "PERSISTED_QUERY_NOT_SUPPORTED")
         text = await self._get(digest.lower())
         if text is None:
-            self.misses += 1
             raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-        self.hits += 1
         return text

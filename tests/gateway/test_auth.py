@@ -41,7 +41,9 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
 
 @pytest.fixture(scope="module")
 async def url(vault: tuple[str, CountingGraphQL], keys: Keys) -> AsyncIterator[str]:
-    config = edge_config(jwks_path=keys.path, jwks_min_refresh_seconds=0)
+    config = edge_config(
+        jwks_path=keys.path, jwks_min_refresh_seconds=0, role_scopes={"admin": ["users:read"]}
+    )
     async with edge_gateway(vault[0], config) as gateway_url:
         yield gateway_url
 

@@ -9,7 +9,6 @@ from typing import Any
 import httpx
 import pytest
 
-from gateway.app import Gateway
 from gateway.auth import Principal
 from gateway.edge import create_edge_app
 
@@ -93,6 +92,19 @@ async def test_errors_in_lists_carry_one_path_with_the_list_marker(url: str) -> 
     assert error_paths(body) == [["accounts", "@", "iban"]]
 
 
+async def test_removed_fields_keep_their_null_next_to_introspection(url: str) -> None:
+    query = '{ a: __type(name: "Coin") { name } accounts { iban owner } me }'
+    body = await post(url, query)  # a visitor
+    assert body["data"] == {
+        "a": {"name": "Coin"},
+        "accounts": [{"iban": None, "owner": "Ada"}],
+        "me": None,
+    }
+    assert list(body["data"]) == ["a", "accounts", "me"]
+    assert list(body["data"]["accounts"][0]) == ["iban", "owner"]
+    assert sorted(map(tuple, error_paths(body))) == [("accounts", "@", "iban"), ("me",)]
+
+
 async def test_requires_scopes_is_an_or_of_and_lists(url: str) -> None:
     query = "{ accounts { owner balance iban } }"
     auditor = await post(url, query, hs256(["auditor"]))  # invoices:read only
@@ -114,7 +126,7 @@ async def test_registered_policy_decides_the_field(vault: tuple[str, CountingGra
     def vip(principal: Principal | None) -> bool:
         return principal is not None and "vip" in principal.roles
 
-    app = create_edge_app(Gateway(vault[0]), edge_config(), policies={"vip": vip})
+    app = create_edge_app(vault[0], edge_config(), policies={"vip": vip})
     async with serve(app, lifespan="on") as base:
         query = "{ accounts { owner note } }"
         granted = await post(base + "/graphql", query, hs256(["vip"]))

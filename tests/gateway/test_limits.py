@@ -7,6 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
+from graphql import build_schema, parse, validate
+
+from gateway.context import OperationContext, Reply
+from gateway.engine.parse import Parse
+from gateway.engine.validate import Validate
+from gateway.limits import Limits
 
 from .edge_helpers import CountingGraphQL, edge_config, edge_gateway, serve, vault_supergraph
 
@@ -108,3 +114,66 @@ async def test_no_config_means_no_limits(vault: tuple[str, CountingGraphQL]) -> 
         response = await post(base + "/graphql", query)
     assert response.status_code == 200
     assert len(response.json()["data"]) == 60
+
+
+# -- the limits as graphql-core validation rules ---------------------------------------------------
+
+SCHEMA = build_schema(
+    """
+    type Query { launches(first: Int): [Launch!]! hello: String }
+    type Launch { id: ID! rocket: Rocket }
+    type Rocket { name: String }
+    """
+)
+
+
+def validated(query: str, limits: Limits, variables: dict[str, Any] | None = None) -> Reply | None:
+    """Run the engine's parse and validate stages with ``limits``' rules; the reply, if any."""
+    ctx = OperationContext(payload={"query": query, "variables": variables})
+    try:
+        Parse()(ctx)
+        Validate(SCHEMA, limits.rules())(ctx)
+    except Reply as reply:
+        return reply
+    return None
+
+
+def code(reply: Reply | None) -> str | None:
+    return None if reply is None else str(reply.errors[0]["extensions"]["code"])
+
+
+def test_limits_are_validation_rules_graphql_core_can_run() -> None:
+    limits = Limits(schema=SCHEMA, max_depth=2, max_aliases=1)
+    errors = validate(
+        SCHEMA, parse("{ a: hello b: hello launches { rocket { name } } }"), limits.rules()
+    )
+    assert [e.extensions["code"] for e in errors if e.extensions] == [
+        "MAX_DEPTH_LIMIT",
+        "MAX_ALIASES_LIMIT",
+    ]
+
+
+def test_the_first_limit_told_is_the_one_reported() -> None:
+    limits = Limits(schema=SCHEMA, max_depth=1, max_aliases=1, max_root_fields=1)
+    reply = validated("{ a: hello b: hello launches { id } }", limits)
+    assert reply is not None and reply.status == 400 and len(reply.errors) == 1
+    assert code(reply) == "MAX_DEPTH_LIMIT"
+
+
+def test_spec_errors_come_before_limits() -> None:
+    limits = Limits(schema=SCHEMA, max_depth=1)
+    assert code(validated("{ launches { nope } }", limits)) == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_a_cost_sized_by_a_variable_is_judged_per_request() -> None:
+    limits = Limits(schema=SCHEMA, max_cost=50, default_list_size=10)
+    query = "query($n: Int) { launches(first: $n) { rocket { name } } }"
+    assert validated(query, limits, {"n": 5}) is None  # 5 x (1 + 1)
+    reply = validated(query, limits, {"n": 100})
+    assert code(reply) == "COST_ESTIMATED_TOO_EXPENSIVE"
+    assert reply is not None and "cost is 200" in reply.errors[0]["message"]
+    assert (
+        code(validated("{ launches(first: 30) { rocket { name } } }", limits))
+        == "COST_ESTIMATED_TOO_EXPENSIVE"
+    )
+    assert validated("{ launches(first: 3) { id } }", limits) is None

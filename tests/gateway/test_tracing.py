@@ -18,7 +18,6 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
-from gateway.app import Gateway
 from gateway.edge import EdgeApp, create_edge_app
 from gateway.tracing import Tracing
 
@@ -61,7 +60,7 @@ async def traced(
     vault: tuple[str, CountingGraphQL], provider: TracerProvider
 ) -> AsyncIterator[str]:
     """A gateway over the vault with tracing on; its /graphql URL."""
-    app = create_edge_app(Gateway(vault[0]), edge_config(tracing=True), tracer_provider=provider)
+    app = create_edge_app(vault[0], edge_config(tracing=True), tracer_provider=provider)
     async with serve(app, lifespan="on") as base:
         yield base + "/graphql"
 
@@ -163,9 +162,7 @@ async def test_entity_fetches_carry_their_representation_count(
     provider: TracerProvider,
     spans: InMemorySpanExporter,
 ) -> None:
-    app = create_edge_app(
-        Gateway(supergraph_sdl), edge_config(tracing=True), tracer_provider=provider
-    )
+    app = create_edge_app(supergraph_sdl, edge_config(tracing=True), tracer_provider=provider)
     async with serve(app, lifespan="on") as base:
         response = await post(base + "/graphql", "{ missions { name crewSize } }")
     assert response.json()["data"]["missions"] == [
@@ -193,7 +190,7 @@ async def test_an_unreachable_subgraph_fails_its_fetch_span(
     urls = {name: url for name, (url, _) in subgraphs.items()}
     urls["missions"] = _closed_port_url()
     app = create_edge_app(
-        Gateway(supergraph_with(urls)), edge_config(tracing=True), tracer_provider=provider
+        supergraph_with(urls), edge_config(tracing=True), tracer_provider=provider
     )
     async with serve(app, lifespan="on") as base:
         response = await post(base + "/graphql", "{ missions { name } }")
@@ -212,10 +209,9 @@ async def test_an_unreachable_subgraph_fails_its_fetch_span(
 async def test_tracing_off_records_nothing(
     vault: tuple[str, CountingGraphQL], provider: TracerProvider, spans: InMemorySpanExporter
 ) -> None:
-    gateway = Gateway(vault[0])
-    app = create_edge_app(gateway, edge_config(tracing=False), tracer_provider=provider)
+    app = create_edge_app(vault[0], edge_config(tracing=False), tracer_provider=provider)
     assert isinstance(app, EdgeApp)
-    assert app.tracing is None and gateway.tracing is None
+    assert app.tracing is None and app.engine.tracing is None
     incoming = f"00-{TRACE_ID}-{PARENT_ID}-01"
     async with serve(app, lifespan="on") as base:
         response = await post(
