@@ -1,19 +1,20 @@
 """Operation → query plan, with a bounded LRU cache of plans.
 
 Planning runs in phases (see docs/planner.md): `normalize` the operation, plan its fields
-into fetch groups (`roots`, `placement` with its entity jumps), `assemble` the groups into a plan tree,
+into fetch groups (`roots`, `placement` with its entity jumps), `assemble` the groups into a
+plan tree,
 then compile the response shape (`gateway.response`) from the data keys planning chose.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLSchema
 
+from ..cache import LRU
 from ..plan import PlanNode
 from ..response import ResponseShape, compile_shape
 from ..supergraph import Supergraph
@@ -39,33 +40,35 @@ class QueryPlanner:
     def __init__(self, supergraph: Supergraph, api_schema: GraphQLSchema, size: int = 1024):
         self.supergraph = supergraph
         self.api_schema = api_schema
-        self._size = size
-        self._cache: OrderedDict[tuple[Any, ...], PlannedOperation] = OrderedDict()
+        #: The plans, by operation and @skip/@include values (the gateway's one cache helper).
+        self.cache: LRU[tuple[Any, ...], PlannedOperation] = LRU(size)
         self._fieldsets: dict[tuple[str, str], SelSet] = {}
-        #: Plan-cache hits and misses (``/metrics``).
-        self.hits = 0
-        self.misses = 0
+
+    @property
+    def hits(self) -> int:
+        """Plan-cache hits (``/metrics``)."""
+        return self.cache.hits
+
+    @property
+    def misses(self) -> int:
+        """Plan-cache misses (``/metrics``)."""
+        return self.cache.misses
 
     @property
     def size(self) -> int:
         """How many plans are cached."""
-        return len(self._cache)
+        return len(self.cache)
 
     def plan(
         self, key: Any, prepared: PreparedOperation, variables: Mapping[str, Any]
     ) -> PlannedOperation:
         """Plan `prepared` (cached under `key` plus the values of its @skip/@include vars)."""
         cache_key = (key, *(bool(variables.get(v)) for v in prepared.condition_vars))
-        hit = self._cache.get(cache_key)
+        hit = self.cache.lookup(cache_key)
         if hit is not None:
-            self._cache.move_to_end(cache_key)
-            self.hits += 1
             return hit
-        self.misses += 1
         planned = self._plan(prepared, variables)
-        self._cache[cache_key] = planned
-        if len(self._cache) > self._size:
-            self._cache.popitem(last=False)
+        self.cache.put(cache_key, planned)
         return planned
 
     def _plan(self, prepared: PreparedOperation, variables: Mapping[str, Any]) -> PlannedOperation:

@@ -160,8 +160,8 @@ async def test_plans_are_cached_per_operation(gateway: Gateway) -> None:
     query = "{ missions { name crewSize } }"
     await run(gateway, query)
     await run(gateway, query)
-    assert len(gateway.planner._cache) == 1
-    planned = next(iter(gateway.planner._cache.values()))
+    assert len(gateway.planner.cache) == 1
+    planned = next(iter(gateway.planner.cache.values()))
     assert planned.fetch_count == 2
     assert "Flatten" in format_plan(planned.node)
 
