@@ -19,11 +19,10 @@ from astro.errors import (
     AstroError,
     BadUserInput,
     Conflict,
-    Forbidden,
     NotFound,
     Unauthenticated,
 )
-from astro.identity import Identity, issue_access_token
+from astro.identity import issue_access_token
 from subgraphs.serving import Context
 from subgraphs.system import logs, store
 from subgraphs.system.jobs import enqueue_delivery
@@ -203,8 +202,8 @@ def _check_page(limit: int, offset: int) -> None:
 
 
 async def users(ctx: Context, limit: int, offset: int) -> list[UserDocument]:
-    """A page of every user, ordered by email; admins only."""
-    ctx.require("admin")
+    """A page of every user, ordered by email (``users:read``)."""
+    ctx.require_scope("users:read")
     _check_page(limit, offset)
     return await store.list_users(limit, offset)
 
@@ -215,13 +214,6 @@ async def user_by_id(ctx: Context, user_id: str) -> UserDocument | None:
 
 
 # --- notifications -----------------------------------------------------------------------------
-
-
-def _require_scope(ctx: Context, scope: str) -> Identity:
-    identity = ctx.require()
-    if scope not in identity.scopes:
-        raise Forbidden(f"This needs the scope {scope}.", scope=scope)
-    return identity
 
 
 async def my_notifications(ctx: Context, limit: int, offset: int) -> list[NotificationDocument]:
@@ -241,7 +233,7 @@ async def notifications(
     offset: int,
 ) -> list[NotificationDocument]:
     """Every notification (IT), newest first; ``recipient`` is a user id or an email."""
-    _require_scope(ctx, "notifications:read")
+    ctx.require_scope("notifications:read")
     _check_page(limit, offset)
     wanted = recipient.strip() if recipient is not None else None
     return await store.list_notifications(
@@ -252,7 +244,7 @@ async def notifications(
 async def resend_notification(ctx: Context, notification_id: str) -> NotificationDocument:
     """Put a SENT or FAILED notification back to PENDING for a new round of attempts and queue
     its delivery (IT)."""
-    _require_scope(ctx, "notifications:write")
+    ctx.require_scope("notifications:write")
     reopened = await store.reopen_notification(notification_id, utcnow())
     if reopened is None:
         current = await store.notification(notification_id)
@@ -277,7 +269,7 @@ async def platform_logs(
     ctx: Context, log_filter: logs.LogFilter, limit: int, offset: int
 ) -> list[logs.LogEntryDocument]:
     """The platform log, newest first (IT and admins)."""
-    _require_scope(ctx, "logs:read")
+    ctx.require_scope("logs:read")
     _check_page(limit, offset)
     if log_filter.min_level.upper() not in logs.LEVELS:
         raise BadUserInput(f"minLevel must be one of {', '.join(logs.LEVELS)}.", field="minLevel")
