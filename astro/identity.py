@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import jwt
@@ -15,19 +16,14 @@ import jwt
 from astro.errors import Unauthenticated
 from astro.settings import Settings
 
-ROLES = ("customer", "supplier", "finance", "it", "admin")
-
+#: Which scopes each role grants: the one authorization table of the platform. Fields declare the
+#: scopes they need (``@requiresScopes``); the gateway and every subgraph check those scopes, never
+#: role names. A new role is one line here (or in ``ASTRO_ROLE_SCOPES``); see
+#: ``docs/authorization.md``.
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
-    "customer": ("catalog:read", "bookings:own", "profile:own"),
-    "supplier": (
-        "catalog:read",
-        "launches:own",
-        "rockets:own",
-        "bookings:supplier",
-        "supplier:profile",
-    ),
+    "customer": ("bookings:own", "profile:own"),
+    "supplier": ("launches:own", "rockets:own", "bookings:supplier", "supplier:profile"),
     "finance": (
-        "catalog:read",
         "launches:read",
         "bookings:read",
         "bookings:write",
@@ -36,16 +32,11 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
         "payments:write",
         "reports:read",
     ),
-    "it": ("catalog:read", "logs:read", "notifications:read", "notifications:write", "sync:run"),
-    "admin": (
-        "catalog:read",
-        "users:read",
-        "users:write",
-        "logs:read",
-        "bookings:read",
-        "launches:read",
-    ),
+    "it": ("logs:read", "notifications:read", "notifications:write"),
+    "admin": ("users:read", "logs:read", "bookings:read", "launches:read"),
 }
+
+ROLES = tuple(ROLE_SCOPES)
 
 _ALGORITHM = "HS256"
 
@@ -59,14 +50,28 @@ class Identity:
     roles: tuple[str, ...]
     scopes: tuple[str, ...]
 
-    def has_role(self, *roles: str) -> bool:
-        """Whether the caller holds any of ``roles``."""
-        return any(role in self.roles for role in roles)
+    def has_scope(self, scope: str) -> bool:
+        """Whether the caller was granted ``scope``; row-level rules ask this (e.g. may a caller
+        read every supplier's launches, or only its own), never which role the caller holds."""
+        return scope in self.scopes
 
 
-def scopes_for(roles: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """The scopes granted by ``roles``, sorted and without duplicates."""
-    return tuple(sorted({scope for role in roles for scope in ROLE_SCOPES.get(role, ())}))
+def role_scopes(settings: Settings) -> Mapping[str, tuple[str, ...]]:
+    """The role → scopes table in effect: ``ASTRO_ROLE_SCOPES`` when set, else :data:`ROLE_SCOPES`.
+
+    The gateway and the subgraphs must read the same table, or one would allow what the other
+    forbids.
+    """
+    if settings.role_scopes is None:
+        return ROLE_SCOPES
+    return {role: tuple(scopes) for role, scopes in settings.role_scopes.items()}
+
+
+def scopes_for(
+    roles: Iterable[str], table: Mapping[str, tuple[str, ...]] = ROLE_SCOPES
+) -> tuple[str, ...]:
+    """The scopes ``roles`` are granted by ``table``, sorted and without duplicates."""
+    return tuple(sorted({scope for role in roles for scope in table.get(role, ())}))
 
 
 def issue_access_token(settings: Settings, *, sub: str, email: str, roles: list[str]) -> str:
@@ -76,7 +81,7 @@ def issue_access_token(settings: Settings, *, sub: str, email: str, roles: list[
         "sub": sub,
         "email": email,
         "roles": list(roles),
-        "scope": " ".join(scopes_for(roles)),
+        "scope": " ".join(scopes_for(roles, role_scopes(settings))),
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "iat": now,
@@ -108,7 +113,9 @@ def verify_access_token(settings: Settings, token: str) -> Identity:
         sub=str(claims["sub"]),
         email=str(claims.get("email", "")),
         roles=roles,
-        scopes=scopes_for(roles),
+        # Derived from the roles with the table in effect, not read from the ``scope`` claim: a
+        # change of the table applies at once, to tokens already issued too.
+        scopes=scopes_for(roles, role_scopes(settings)),
     )
 
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     jwt_audience: str = "astrobookings"
     access_token_ttl_seconds: int = 900
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    # Role → scopes, as JSON (``{"customer": ["bookings:own", ...], ...}``); unset: the built-in
+    # table ``astro.identity.ROLE_SCOPES``. See docs/authorization.md.
+    role_scopes: dict[str, list[str]] | None = None
 
     host: str = "127.0.0.1"
     gateway_port: int = 4000

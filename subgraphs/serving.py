@@ -98,13 +98,28 @@ class Context:
     request: Request | None = None
     loaders: dict[str, Any] = field(default_factory=dict)
 
-    def require(self, *roles: str) -> Identity:
-        """The caller, who must be logged in and, when ``roles`` are given, hold one of them."""
+    def require(self) -> Identity:
+        """The caller, who must be logged in (``@authenticated``); ``UNAUTHENTICATED`` if not."""
         if self.identity is None:
             raise Unauthenticated("Log in first: this needs an access token.")
-        if roles and not self.identity.has_role(*roles):
-            raise Forbidden(f"This needs one of the roles: {', '.join(roles)}.")
         return self.identity
+
+    def require_scope(self, scope: str) -> Identity:
+        """The caller, who must hold ``scope``: the check of ``@requiresScopes(scopes:
+        [[scope]])``, so a subgraph called directly refuses what the gateway would remove."""
+        return self.require_any_scope(scope)
+
+    def require_any_scope(self, *scopes: str) -> Identity:
+        """The caller, who must hold one of ``scopes``: ``@requiresScopes(scopes: [[a], [b]])``.
+
+        ``UNAUTHENTICATED`` without a token, ``FORBIDDEN`` naming the scopes otherwise. Which of
+        them the caller holds is then a row-level question (``identity.has_scope``).
+        """
+        identity = self.require()
+        if not any(identity.has_scope(scope) for scope in scopes):
+            needed = " or ".join(scopes)
+            raise Forbidden(f"This needs the scope {needed}.", scopes=list(scopes))
+        return identity
 
 
 ContextFactory = Callable[[Settings, Identity | None, Request], Context]

@@ -56,22 +56,26 @@ LEDGER_READERS = [["launches:own"], ["launches:read"]]
 BOOKING_READERS = [["bookings:supplier"], ["bookings:read"]]
 
 
-async def may_read_supplier(info: AdminInfo, supplier_id: uuid.UUID) -> Identity:
-    """Row-level rule: finance and admin read every supplier's data, a supplier only its own."""
-    identity = info.context.require()
-    if identity.has_role("finance", "admin"):
+async def may_read_supplier(
+    info: AdminInfo, supplier_id: uuid.UUID, *, every: str, own: str
+) -> Identity:
+    """Row-level rule: scope ``every`` reads every supplier's data, scope ``own`` only the data of
+    the caller's own supplier (``launches:read`` vs ``launches:own``, ``invoices:read`` vs
+    ``supplier:profile``); anyone else is refused, as the field's ``@requiresScopes`` says."""
+    identity = info.context.require_any_scope(own, every)
+    if identity.has_scope(every):
         return identity
     user_id = maybe_id(identity.sub)
     # A loader, not a lookup per field: every row of a list asks at once, one query answers.
-    own = None if user_id is None else await info.context.data.supplier_by_user.load(user_id)
-    if own is None or own.id != supplier_id:
+    own_row = None if user_id is None else await info.context.data.supplier_by_user.load(user_id)
+    if own_row is None or own_row.id != supplier_id:
         raise Forbidden("This belongs to another supplier.")
     return identity
 
 
 def _profile_field(name: str) -> Callable[[Supplier, AdminInfo], Awaitable[str]]:
     async def resolve(root: Supplier, info: AdminInfo) -> str:
-        await may_read_supplier(info, root.row.id)
+        await may_read_supplier(info, root.row.id, every="invoices:read", own="supplier:profile")
         value: str = getattr(root.row, name)
         return value
 
@@ -168,12 +172,12 @@ class Rocket:
 
 
 async def _launch_figures(root: Launch, info: AdminInfo) -> LaunchFigures:
-    await may_read_supplier(info, root.supplier_id)
+    await may_read_supplier(info, root.supplier_id, every="launches:read", own="launches:own")
     return LaunchFigures.from_figures(await info.context.data.figures.load(root.row))
 
 
 async def _status_history(root: Launch, info: AdminInfo) -> list[LaunchStatusChange]:
-    await may_read_supplier(info, root.supplier_id)
+    await may_read_supplier(info, root.supplier_id, every="launches:read", own="launches:own")
     rows = await info.context.data.status_history.load(root.row.id)
     return [LaunchStatusChange.from_row(row) for row in rows]
 
@@ -307,7 +311,7 @@ class LaunchStatusChange:
 
 
 async def _booking_invoice(root: LedgerBooking, info: AdminInfo) -> Invoice | None:
-    info.context.require("finance")
+    info.context.require_scope("invoices:read")
     row = await info.context.data.booking_invoice.load(root.row.id)
     return None if row is None else Invoice.from_row(row)
 
@@ -436,13 +440,13 @@ async def launch_by_id(info: AdminInfo, id: strawberry.ID) -> Launch | None:
 
 
 async def own_launches(info: AdminInfo) -> list[Launch]:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     rows = await resolvers.supplier_launches(info.context.db, identity)
     return [Launch.from_row(row) for row in rows]
 
 
 async def own_rockets(info: AdminInfo) -> list[Rocket]:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("rockets:own")
     rows = await resolvers.supplier_rockets(info.context.db, identity)
     return [Rocket.from_row(row) for row in rows]
 
@@ -452,13 +456,13 @@ async def every_spaceport(info: AdminInfo) -> list[Spaceport]:
 
 
 async def every_supplier(info: AdminInfo) -> list[Supplier]:
-    info.context.require("finance", "admin")
+    info.context.require_scope("launches:read")
     return [Supplier.from_row(row) for row in await resolvers.all_suppliers(info.context.db)]
 
 
 async def schedule_launch(info: AdminInfo, input: ScheduleLaunchInput) -> Launch:
     context = info.context
-    identity = context.require("supplier")
+    identity = context.require_scope("launches:own")
     plan = LaunchPlan(
         rocket_id=input.rocket_id,
         spaceport_id=input.spaceport_id,
@@ -476,7 +480,7 @@ async def schedule_launch(info: AdminInfo, input: ScheduleLaunchInput) -> Launch
 
 
 async def add_rocket(info: AdminInfo, input: AddRocketInput) -> Rocket:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("rockets:own")
     row = await resolvers.add_rocket(
         info.context.db, identity, name=input.name, capacity=input.capacity, range_=input.range
     )
@@ -539,7 +543,7 @@ def _booking_page(page: Page[store.Booking]) -> LedgerBookingConnection:
 
 
 async def my_supplier(info: AdminInfo) -> Supplier:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("supplier:profile")
     return Supplier.from_row(await fleet.own_profile(info.context.db, identity))
 
 
@@ -550,7 +554,7 @@ async def supplier_launch_page(
     status: LaunchStatus | None = None,
     below_viability_threshold: bool | None = None,
 ) -> LedgerLaunchConnection:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     where = views.LaunchFilter(status=status, below_viability_threshold=below_viability_threshold)
     page = await views.launches_page(
         info.context.db, identity, own=True, where=where, first=first, after=after
@@ -565,7 +569,7 @@ async def supplier_bookings(
     launch_id: strawberry.ID | None = None,
     status: BookingStatus | None = None,
 ) -> LedgerBookingConnection:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("bookings:supplier")
     where = views.BookingFilter(launch_id=launch_id, status=status)
     page = await views.bookings_page(
         info.context.db, identity, own=True, where=where, first=first, after=after
@@ -574,7 +578,7 @@ async def supplier_bookings(
 
 
 async def launch_manifest(info: AdminInfo, launch_id: strawberry.ID) -> list[LedgerPassenger]:
-    identity = info.context.require("supplier", "finance", "admin")
+    identity = info.context.require_any_scope("bookings:supplier", "bookings:read")
     rows = await views.manifest(info.context.db, identity, launch_id)
     return [LedgerPassenger.from_row(row) for row in rows]
 
@@ -587,7 +591,7 @@ async def finance_launches(
     supplier_id: strawberry.ID | None = None,
     below_viability_threshold: bool | None = None,
 ) -> LedgerLaunchConnection:
-    identity = info.context.require("finance", "admin")
+    identity = info.context.require_scope("launches:read")
     where = views.LaunchFilter(
         status=status,
         supplier_id=supplier_id,
@@ -607,7 +611,7 @@ async def ledger_bookings(
     status: BookingStatus | None = None,
     customer: str | None = None,
 ) -> LedgerBookingConnection:
-    identity = info.context.require("finance", "admin")
+    identity = info.context.require_scope("bookings:read")
     where = views.BookingFilter(launch_id=launch_id, status=status, customer=customer)
     page = await views.bookings_page(
         info.context.db, identity, own=False, where=where, first=first, after=after
@@ -616,7 +620,7 @@ async def ledger_bookings(
 
 
 async def ledger_booking(info: AdminInfo, id: strawberry.ID) -> LedgerBooking:
-    identity = info.context.require("supplier", "finance", "admin")
+    identity = info.context.require_any_scope("bookings:supplier", "bookings:read")
     return LedgerBooking.from_row(await views.booking(info.context.db, identity, id))
 
 
@@ -629,7 +633,7 @@ async def invoices(
     year: int | None = None,
     supplier_id: strawberry.ID | None = None,
 ) -> InvoiceConnection:
-    info.context.require("finance")
+    info.context.require_scope("invoices:read")
     where = views.InvoiceFilter(
         kind=kind, payment_status=payment_status, year=year, supplier_id=supplier_id
     )
@@ -640,14 +644,14 @@ async def invoices(
 
 
 async def invoice_by_id(info: AdminInfo, id: strawberry.ID) -> Invoice:
-    info.context.require("finance")
+    info.context.require_scope("invoices:read")
     return Invoice.from_row(await views.invoice(info.context.db, id))
 
 
 async def payments(
     info: AdminInfo, first: int = 20, after: str | None = None, status: MoneyStatus | None = None
 ) -> PaymentConnection:
-    info.context.require("finance")
+    info.context.require_scope("invoices:read")
     page = await views.payments_page(info.context.db, status, first=first, after=after)
     return PaymentConnection(
         nodes=[Payment.from_row(row) for _, row in page.rows], page_info=LedgerPageInfo.of(page)
@@ -657,7 +661,7 @@ async def payments(
 async def refunds(
     info: AdminInfo, first: int = 20, after: str | None = None, status: MoneyStatus | None = None
 ) -> RefundConnection:
-    info.context.require("finance")
+    info.context.require_scope("invoices:read")
     page = await views.refunds_page(info.context.db, status, first=first, after=after)
     return RefundConnection(
         nodes=[Refund.from_row(row) for _, row in page.rows], page_info=LedgerPageInfo.of(page)
@@ -667,21 +671,21 @@ async def refunds(
 async def launch_report(
     info: AdminInfo, supplier_id: strawberry.ID | None = None
 ) -> list[LaunchReportLine]:
-    info.context.require("finance")
+    info.context.require_scope("reports:read")
     owner = parse_id(supplier_id, "supplierId") if supplier_id else None
     lines = await reports.per_launch(info.context.db, owner)
     return [LaunchReportLine.from_line(line) for line in lines]
 
 
 async def supplier_report(info: AdminInfo) -> list[SupplierReportLine]:
-    info.context.require("finance")
+    info.context.require_scope("reports:read")
     return [
         SupplierReportLine.from_line(line) for line in await reports.per_supplier(info.context.db)
     ]
 
 
 async def year_report(info: AdminInfo, year: int) -> list[YearReportLine]:
-    info.context.require("finance")
+    info.context.require_scope("reports:read")
     lines = await reports.year(info.context.db, year)
     return [
         YearReportLine(kind=line.kind, actual=line.actual, pending=line.pending) for line in lines
@@ -694,7 +698,7 @@ async def _launch_changed(info: AdminInfo, parts: resolvers.LaunchParts) -> Laun
 
 
 async def confirm_launch(info: AdminInfo, id: strawberry.ID) -> Launch:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     parts = await lifecycle.transition(info.context.db, identity, id, "confirm")
     return await _launch_changed(info, parts)
 
@@ -702,7 +706,7 @@ async def confirm_launch(info: AdminInfo, id: strawberry.ID) -> Launch:
 async def delay_launch(
     info: AdminInfo, id: strawberry.ID, new_launch_date: datetime, reason: str
 ) -> Launch:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     parts = await lifecycle.transition(
         info.context.db, identity, id, "delay", reason=reason, new_date=new_launch_date
     )
@@ -710,13 +714,13 @@ async def delay_launch(
 
 
 async def abort_launch(info: AdminInfo, id: strawberry.ID, reason: str) -> Launch:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     parts = await lifecycle.transition(info.context.db, identity, id, "abort", reason=reason)
     return await _launch_changed(info, parts)
 
 
 async def mark_launch_successful(info: AdminInfo, id: strawberry.ID) -> Launch:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     parts = await lifecycle.transition(info.context.db, identity, id, "succeed")
     return await _launch_changed(info, parts)
 
@@ -724,13 +728,13 @@ async def mark_launch_successful(info: AdminInfo, id: strawberry.ID) -> Launch:
 async def mark_launch_failed(
     info: AdminInfo, id: strawberry.ID, reason: str | None = None
 ) -> Launch:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     parts = await lifecycle.transition(info.context.db, identity, id, "fail", reason=reason)
     return await _launch_changed(info, parts)
 
 
 async def update_launch(info: AdminInfo, id: strawberry.ID, input: UpdateLaunchInput) -> Launch:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("launches:own")
     edit = lifecycle.LaunchEdit(
         destination=input.destination,
         price_per_seat=input.price_per_seat,
@@ -742,7 +746,7 @@ async def update_launch(info: AdminInfo, id: strawberry.ID, input: UpdateLaunchI
 
 
 async def update_rocket(info: AdminInfo, id: strawberry.ID, input: UpdateRocketInput) -> Rocket:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("rockets:own")
     edit = fleet.RocketEdit(
         name=input.name, capacity=input.capacity, range=input.range, specs=input.specs
     )
@@ -750,12 +754,12 @@ async def update_rocket(info: AdminInfo, id: strawberry.ID, input: UpdateRocketI
 
 
 async def delete_rocket(info: AdminInfo, id: strawberry.ID) -> Rocket:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("rockets:own")
     return Rocket.from_row(await fleet.delete_rocket(info.context.db, identity, id))
 
 
 async def update_supplier_profile(info: AdminInfo, input: SupplierProfileInput) -> Supplier:
-    identity = info.context.require("supplier")
+    identity = info.context.require_scope("supplier:profile")
     edit = fleet.ProfileEdit(
         name=input.name,
         tax_id=input.tax_id,
@@ -766,29 +770,29 @@ async def update_supplier_profile(info: AdminInfo, input: SupplierProfileInput) 
 
 
 async def finance_cancel_booking(info: AdminInfo, id: strawberry.ID) -> LedgerBooking:
-    identity = info.context.require("finance")
+    identity = info.context.require_scope("bookings:write")
     row = await money.cancel_booking(info.context.db, identity, id)
     await resolvers.request_relay(info.context.queue, info.context.settings)
     return LedgerBooking.from_row(row)
 
 
 async def settle_payment(info: AdminInfo, id: strawberry.ID, status: MoneyStatus) -> Payment:
-    identity = info.context.require("finance")
+    identity = info.context.require_scope("payments:write")
     return Payment.from_row(await money.settle_payment(info.context.db, identity, id, status))
 
 
 async def retry_payment(info: AdminInfo, invoice_id: strawberry.ID) -> Payment:
-    identity = info.context.require("finance")
+    identity = info.context.require_scope("payments:write")
     return Payment.from_row(await money.retry_payment(info.context.db, identity, invoice_id))
 
 
 async def settle_refund(info: AdminInfo, id: strawberry.ID, status: MoneyStatus) -> Refund:
-    identity = info.context.require("finance")
+    identity = info.context.require_scope("payments:write")
     return Refund.from_row(await money.settle_refund(info.context.db, identity, id, status))
 
 
 async def record_received_invoice(info: AdminInfo, input: ReceivedInvoiceInput) -> Invoice:
-    identity = info.context.require("finance")
+    identity = info.context.require_scope("invoices:write")
     given = money.ReceivedInvoice(
         supplier_id=input.supplier_id,
         number=input.number,

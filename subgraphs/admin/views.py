@@ -1,6 +1,7 @@
 """What suppliers and finance read: launches, bookings, manifests, invoices, money records.
 
-Row-level rule: a supplier reads only its own launches and their bookings; finance reads all.
+Row-level rule: ``bookings:read`` and ``launches:read`` read every launch and booking;
+``bookings:supplier`` and ``launches:own`` only those of the caller's own supplier.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ MoneyT = TypeVar("MoneyT", Payment, Refund)
 async def readable_launch(
     session: AsyncSession, identity: Identity, launch_id: uuid.UUID
 ) -> Launch:
-    """The launch if the caller may read its ledger data (its supplier, finance, admin)."""
+    """The launch if the caller may read its bookings: every launch with ``bookings:read``, else
+    (``bookings:supplier``) only a launch of the caller's own supplier."""
     launch = await session.get(Launch, launch_id)
     if launch is None:
         raise NotFound(f"No launch with id {launch_id}.", field="launchId")
-    if not identity.has_role("finance", "admin"):
+    if not identity.has_scope("bookings:read"):
         supplier = await supplier_of(session, identity)
         if launch.supplier_id != supplier.id:
             raise Forbidden(f"Launch {launch_id} belongs to another supplier.", field="launchId")

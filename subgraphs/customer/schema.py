@@ -36,12 +36,23 @@ strawberry.enum(
 )
 
 CustomerInfo: TypeAlias = Info[CustomerContext, None]
-_OWN_BOOKINGS = [["bookings:own"]]
-_OWN_PROFILE = [["profile:own"]]
+# Each field's check is the scope its ``@requiresScopes`` names; which bookings or profile the
+# caller then sees is the row-level rule "only their own" (``cancellation.own_booking``,
+# ``profiles.profile_of``: both keyed on the caller's user id).
+_BOOKINGS_OWN = "bookings:own"
+_PROFILE_OWN = "profile:own"
+_OWN_BOOKINGS = [[_BOOKINGS_OWN]]
+_OWN_PROFILE = [[_PROFILE_OWN]]
 
 
-def _caller(info: CustomerInfo) -> Identity:
-    return info.context.require("customer")
+def _booker(info: CustomerInfo) -> Identity:
+    """The caller of a field on their own bookings (``bookings:own``)."""
+    return info.context.require_scope(_BOOKINGS_OWN)
+
+
+def _profile_owner(info: CustomerInfo) -> Identity:
+    """The caller of a field on their own profile (``profile:own``)."""
+    return info.context.require_scope(_PROFILE_OWN)
 
 
 @strawberry.federation.type(keys=["id"])
@@ -354,7 +365,7 @@ async def _launch_by_slug(info: CustomerInfo, slug: str) -> Launch | None:
 async def _my_bookings(
     info: CustomerInfo, period: BookingPeriod = BookingPeriod.ALL
 ) -> list[Booking]:
-    identity = _caller(info)
+    identity = _booker(info)
     docs = await BookingDoc.find({"customer_id": identity.sub}).to_list()
     loader = resolvers.launch_loader(info.context)
     launches = await loader.load_many([doc.launch_id for doc in docs])
@@ -374,11 +385,11 @@ async def _my_bookings(
 
 
 async def _booking(info: CustomerInfo, id: strawberry.ID) -> Booking:
-    return Booking.from_document(await cancellation.own_booking(_caller(info), str(id)))
+    return Booking.from_document(await cancellation.own_booking(_booker(info), str(id)))
 
 
 async def _refund_quote(info: CustomerInfo, booking_id: strawberry.ID) -> RefundQuote:
-    quote = await cancellation.refund_quote(_caller(info), str(booking_id))
+    quote = await cancellation.refund_quote(_booker(info), str(booking_id))
     return RefundQuote(
         booking_id=strawberry.ID(quote.booking_id),
         launch_date=quote.launch_date,
@@ -389,7 +400,7 @@ async def _refund_quote(info: CustomerInfo, booking_id: strawberry.ID) -> Refund
 
 
 async def _customer_profile(info: CustomerInfo) -> Customer:
-    return await Customer.build(info, await profiles.profile_of(_caller(info)))
+    return await Customer.build(info, await profiles.profile_of(_profile_owner(info)))
 
 
 @strawberry.type
@@ -431,7 +442,7 @@ class Query:
 
 
 async def _book_seats(info: CustomerInfo, input: BookSeatsInput) -> Booking:
-    identity = _caller(info)
+    identity = _booker(info)
     request = BookingRequest(
         launch_id=str(input.launch_id),
         passengers=[
@@ -445,14 +456,14 @@ async def _book_seats(info: CustomerInfo, input: BookSeatsInput) -> Booking:
 
 
 async def _cancel_booking(info: CustomerInfo, booking_id: strawberry.ID) -> Booking:
-    doc = await cancellation.cancel_booking(_caller(info), str(booking_id))
+    doc = await cancellation.cancel_booking(_booker(info), str(booking_id))
     await info.context.request_relay()
     return Booking.from_document(doc)
 
 
 async def _update_customer_profile(info: CustomerInfo, input: CustomerProfileInput) -> Customer:
     changes = {name: value for name, value in vars(input).items() if value is not strawberry.UNSET}
-    return await Customer.build(info, await profiles.update_profile(_caller(info), changes))
+    return await Customer.build(info, await profiles.update_profile(_profile_owner(info), changes))
 
 
 @strawberry.type

@@ -15,13 +15,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from beanie import Document, SortDirection
+from beanie import Document
 from pydantic import Field
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import BulkWriteError
 from redis.asyncio import Redis
 
 from astro.logshipping import LOG_LIST
+from subgraphs.system.pages import Page, SortKey, paginate
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_INDEXES = [
@@ -113,7 +114,14 @@ class LogFilter:
     contains: str | None = None
 
 
-async def find_logs(log_filter: LogFilter, limit: int, offset: int) -> list[LogEntryDocument]:
+LOG_ORDER = (
+    SortKey("at", "at", True, "datetime"),
+    SortKey("seq", "seq", True, "int"),
+    SortKey("_id", "id", True, "str"),
+)
+
+
+async def find_logs(log_filter: LogFilter, first: int, after: str | None) -> Page[LogEntryDocument]:
     """Entries matching ``log_filter``, newest first."""
     level = log_filter.min_level.upper()
     query: dict[str, Any] = {"level_no": {"$gte": LEVELS.index(level) if level in LEVELS else 0}}
@@ -130,16 +138,4 @@ async def find_logs(log_filter: LogFilter, limit: int, offset: int) -> list[LogE
         # Plain substring search, case-insensitive (no text index on every MongoDB-wire server).
         needle = {"$regex": re.escape(log_filter.contains), "$options": "i"}
         query["$or"] = [{"message": needle}, {"error": needle}]
-    return (
-        await LogEntryDocument.find(query)
-        .sort(
-            [
-                ("at", SortDirection.DESCENDING),
-                ("seq", SortDirection.DESCENDING),
-                ("_id", SortDirection.DESCENDING),
-            ]
-        )
-        .skip(offset)
-        .limit(limit)
-        .to_list()
-    )
+    return await paginate(LogEntryDocument, query, LOG_ORDER, first=first, after=after)

@@ -19,14 +19,14 @@ from astro.errors import (
     AstroError,
     BadUserInput,
     Conflict,
-    Forbidden,
     NotFound,
     Unauthenticated,
 )
-from astro.identity import Identity, issue_access_token
+from astro.identity import issue_access_token
 from subgraphs.serving import Context
 from subgraphs.system import logs, store
 from subgraphs.system.jobs import enqueue_delivery
+from subgraphs.system.pages import Page, check_first
 from subgraphs.system.passwords import (
     hash_password,
     needs_rehash,
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_WINDOW = timedelta(minutes=15)
-MAX_PAGE_SIZE = 200
 
 WRONG_CREDENTIALS = "Email or password is incorrect."
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -195,18 +194,10 @@ async def me(ctx: Context) -> UserDocument:
     return user
 
 
-def _check_page(limit: int, offset: int) -> None:
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise BadUserInput(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
-    if offset < 0:
-        raise BadUserInput("offset must not be negative.", field="offset")
-
-
-async def users(ctx: Context, limit: int, offset: int) -> list[UserDocument]:
-    """A page of every user, ordered by email; admins only."""
-    ctx.require("admin")
-    _check_page(limit, offset)
-    return await store.list_users(limit, offset)
+async def users(ctx: Context, first: int, after: str | None) -> Page[UserDocument]:
+    """A page of every user, ordered by email (``users:read``)."""
+    ctx.require_scope("users:read")
+    return await store.list_users(first, after)
 
 
 async def user_by_id(ctx: Context, user_id: str) -> UserDocument | None:
@@ -217,42 +208,33 @@ async def user_by_id(ctx: Context, user_id: str) -> UserDocument | None:
 # --- notifications -----------------------------------------------------------------------------
 
 
-def _require_scope(ctx: Context, scope: str) -> Identity:
+async def my_notifications(
+    ctx: Context, first: int, after: str | None
+) -> Page[NotificationDocument]:
+    """The caller's own notifications, newest first (row-level: recipient = the caller)."""
     identity = ctx.require()
-    if scope not in identity.scopes:
-        raise Forbidden(f"This needs the scope {scope}.", scope=scope)
-    return identity
-
-
-async def my_notifications(ctx: Context, limit: int, offset: int) -> list[NotificationDocument]:
-    """The caller's own notifications, newest first."""
-    identity = ctx.require()
-    _check_page(limit, offset)
-    return await store.list_notifications(
-        recipient_user_id=identity.sub, limit=limit, offset=offset
-    )
+    return await store.list_notifications(recipient_user_id=identity.sub, first=first, after=after)
 
 
 async def notifications(
     ctx: Context,
     status: NotificationStatus | None,
     recipient: str | None,
-    limit: int,
-    offset: int,
-) -> list[NotificationDocument]:
+    first: int,
+    after: str | None,
+) -> Page[NotificationDocument]:
     """Every notification (IT), newest first; ``recipient`` is a user id or an email."""
-    _require_scope(ctx, "notifications:read")
-    _check_page(limit, offset)
+    ctx.require_scope("notifications:read")
     wanted = recipient.strip() if recipient is not None else None
     return await store.list_notifications(
-        status=status, recipient=wanted or None, limit=limit, offset=offset
+        status=status, recipient=wanted or None, first=first, after=after
     )
 
 
 async def resend_notification(ctx: Context, notification_id: str) -> NotificationDocument:
     """Put a SENT or FAILED notification back to PENDING for a new round of attempts and queue
     its delivery (IT)."""
-    _require_scope(ctx, "notifications:write")
+    ctx.require_scope("notifications:write")
     reopened = await store.reopen_notification(notification_id, utcnow())
     if reopened is None:
         current = await store.notification(notification_id)
@@ -274,11 +256,11 @@ async def resend_notification(ctx: Context, notification_id: str) -> Notificatio
 
 
 async def platform_logs(
-    ctx: Context, log_filter: logs.LogFilter, limit: int, offset: int
-) -> list[logs.LogEntryDocument]:
+    ctx: Context, log_filter: logs.LogFilter, first: int, after: str | None
+) -> Page[logs.LogEntryDocument]:
     """The platform log, newest first (IT and admins)."""
-    _require_scope(ctx, "logs:read")
-    _check_page(limit, offset)
+    ctx.require_scope("logs:read")
+    check_first(first)
     if log_filter.min_level.upper() not in logs.LEVELS:
         raise BadUserInput(f"minLevel must be one of {', '.join(logs.LEVELS)}.", field="minLevel")
-    return await logs.find_logs(log_filter, limit, offset)
+    return await logs.find_logs(log_filter, first, after)

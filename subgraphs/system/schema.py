@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
 from subgraphs.serving import Context, SubgraphSchema
 from subgraphs.system import logs, resolvers
+from subgraphs.system.pages import Page
 from subgraphs.system.store import DeliveryAttempt as DeliveryAttemptRecord
 from subgraphs.system.store import NotificationDocument, NotificationStatus, UserDocument
 
@@ -172,6 +174,34 @@ class LogEntry:
         )
 
 
+@strawberry.type(description="Where a page ends: pass `endCursor` as `after` for the next one.")
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageInfo:
+        return cls(has_next_page=page.has_next_page, end_cursor=page.end_cursor)
+
+
+@strawberry.type
+class UserConnection:
+    nodes: list[User]
+    page_info: PageInfo
+
+
+@strawberry.type
+class NotificationConnection:
+    nodes: list[Notification]
+    page_info: PageInfo
+
+
+@strawberry.type
+class LogEntryConnection:
+    nodes: list[LogEntry]
+    page_info: PageInfo
+
+
 async def _logs(
     info: Info[Context, None],
     min_level: LogLevel = LogLevel.WARNING,
@@ -179,40 +209,53 @@ async def _logs(
     since: datetime | None = None,
     until: datetime | None = None,
     contains: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[LogEntry]:
+    first: int = 50,
+    after: str | None = None,
+) -> LogEntryConnection:
     log_filter = logs.LogFilter(
         min_level=min_level.value, source=source, since=since, until=until, contains=contains
     )
-    found = await resolvers.platform_logs(info.context, log_filter, limit, offset)
-    return [LogEntry.from_document(doc) for doc in found]
+    page = await resolvers.platform_logs(info.context, log_filter, first, after)
+    return LogEntryConnection(
+        nodes=[LogEntry.from_document(doc) for _, doc in page.rows], page_info=PageInfo.of(page)
+    )
 
 
 async def _me(info: Info[Context, None]) -> User | None:
     return User.from_document(await resolvers.me(info.context))
 
 
-async def _users(info: Info[Context, None], limit: int = 50, offset: int = 0) -> list[User]:
-    return [User.from_document(user) for user in await resolvers.users(info.context, limit, offset)]
+async def _users(
+    info: Info[Context, None], first: int = 50, after: str | None = None
+) -> UserConnection:
+    page = await resolvers.users(info.context, first, after)
+    return UserConnection(
+        nodes=[User.from_document(user) for _, user in page.rows], page_info=PageInfo.of(page)
+    )
+
+
+def _notification_page(page: Page[NotificationDocument]) -> NotificationConnection:
+    return NotificationConnection(
+        nodes=[Notification.from_document(doc) for _, doc in page.rows],
+        page_info=PageInfo.of(page),
+    )
 
 
 async def _my_notifications(
-    info: Info[Context, None], limit: int = 50, offset: int = 0
-) -> list[Notification]:
-    found = await resolvers.my_notifications(info.context, limit, offset)
-    return [Notification.from_document(doc) for doc in found]
+    info: Info[Context, None], first: int = 50, after: str | None = None
+) -> NotificationConnection:
+    return _notification_page(await resolvers.my_notifications(info.context, first, after))
 
 
 async def _notifications(
     info: Info[Context, None],
     status: NotificationStatus | None = None,
     recipient: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> list[Notification]:
-    found = await resolvers.notifications(info.context, status, recipient, limit, offset)
-    return [Notification.from_document(doc) for doc in found]
+    first: int = 50,
+    after: str | None = None,
+) -> NotificationConnection:
+    page = await resolvers.notifications(info.context, status, recipient, first, after)
+    return _notification_page(page)
 
 
 async def _resend_notification(info: Info[Context, None], id: strawberry.ID) -> Notification:
@@ -241,23 +284,23 @@ class Query:
     me: User | None = strawberry.federation.field(
         resolver=_me, authenticated=True, description="The logged-in user."
     )
-    users: list[User] = strawberry.federation.field(
+    users: UserConnection = strawberry.federation.field(
         resolver=_users,
         requires_scopes=[["users:read"]],
         description="Every user, ordered by email (admins).",
     )
-    my_notifications: list[Notification] = strawberry.federation.field(
+    my_notifications: NotificationConnection = strawberry.federation.field(
         resolver=_my_notifications,
         authenticated=True,
         description="The emails sent (or being sent) to the logged-in user, newest first.",
     )
-    notifications: list[Notification] = strawberry.federation.field(
+    notifications: NotificationConnection = strawberry.federation.field(
         resolver=_notifications,
         requires_scopes=[["notifications:read"]],
         description="Every notification, newest first (IT); filter by status and by recipient "
         "(a user id or an email).",
     )
-    logs: list[LogEntry] = strawberry.federation.field(
+    logs: LogEntryConnection = strawberry.federation.field(
         resolver=_logs,
         requires_scopes=[["logs:read"]],
         description="The platform log, newest first (IT, admins): warnings and errors of every "

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from beanie import Document, SortDirection, init_beanie
+from beanie import Document, init_beanie
 from beanie.operators import In
 from pydantic import BaseModel, Field
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel, ReturnDocument
@@ -24,6 +24,7 @@ from pymongo.errors import DuplicateKeyError
 
 from astro.settings import Settings
 from subgraphs.system.logs import LogEntryDocument
+from subgraphs.system.pages import Page, SortKey, paginate
 
 USER_INDEXES = [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")]
 REFRESH_TOKEN_INDEXES = [
@@ -221,9 +222,12 @@ async def users_by_ids(ids: list[str]) -> list[UserDocument | None]:
     return [by_id.get(user_id) for user_id in ids]
 
 
-async def list_users(limit: int, offset: int) -> list[UserDocument]:
+USER_ORDER = (SortKey("email", "email", False, "str"), SortKey("_id", "id", False, "str"))
+
+
+async def list_users(first: int, after: str | None) -> Page[UserDocument]:
     """A page of users ordered by email."""
-    return await UserDocument.find_all().sort("+email").skip(offset).limit(limit).to_list()
+    return await paginate(UserDocument, {}, USER_ORDER, first=first, after=after)
 
 
 async def replace_password_hash(user_id: str, password_hash: str) -> None:
@@ -417,14 +421,20 @@ async def notification(notification_id: str) -> NotificationDocument | None:
     return await NotificationDocument.get(notification_id)
 
 
+NOTIFICATION_ORDER = (
+    SortKey("created_at", "created_at", True, "datetime"),
+    SortKey("_id", "id", False, "str"),
+)
+
+
 async def list_notifications(
     *,
     status: NotificationStatus | None = None,
     recipient_user_id: str | None = None,
     recipient: str | None = None,
-    limit: int,
-    offset: int,
-) -> list[NotificationDocument]:
+    first: int,
+    after: str | None,
+) -> Page[NotificationDocument]:
     """A page of notifications, newest first; ``recipient`` matches a user id or an email."""
     query: dict[str, Any] = {}
     if status is not None:
@@ -436,13 +446,7 @@ async def list_notifications(
             {"recipient_user_id": recipient},
             {"recipient_email": recipient.strip().lower()},
         ]
-    return (
-        await NotificationDocument.find(query)
-        .sort([("created_at", SortDirection.DESCENDING), ("_id", SortDirection.ASCENDING)])
-        .skip(offset)
-        .limit(limit)
-        .to_list()
-    )
+    return await paginate(NotificationDocument, query, NOTIFICATION_ORDER, first=first, after=after)
 
 
 def _collection() -> Any:

@@ -16,7 +16,7 @@ from tests.e2e.conftest import Gateway
 
 LOGS = """
 query Logs($contains: String) {
-  logs(contains: $contains, limit: 5) { level logger message source host pid }
+  logs(contains: $contains, first: 5) { nodes { level logger message source host pid } }
 }
 """
 
@@ -48,10 +48,10 @@ def test_an_error_in_a_worker_reaches_it_through_the_gateway(
     while True:
         body = platform.post(LOGS, {"contains": event_id}, token=it)
         assert "errors" not in body, body
-        if body["data"]["logs"] or time.monotonic() > deadline:
+        if body["data"]["logs"]["nodes"] or time.monotonic() > deadline:
             break
         time.sleep(0.3)
-    [entry] = body["data"]["logs"]
+    [entry] = body["data"]["logs"]["nodes"]
     assert entry["level"] == "ERROR"
     assert entry["source"] == "notifier"
     assert entry["logger"] == "subgraphs.system.jobs"

@@ -19,7 +19,7 @@ CUSTOMER = "customer@astrobookings.dev"
 VIP = "vip@astrobookings.dev"
 IT = "it@astrobookings.dev"
 MY_NOTIFICATIONS = """
-{ myNotifications(limit: 200) { id kind status subject body bookingId launchId attemptCount } }
+{ myNotifications(first: 200) { nodes { id kind status subject body bookingId launchId attemptCount } } }
 """
 MY_BOOKINGS = "{ myBookings { id status rejectionReason } }"
 
@@ -27,7 +27,7 @@ MY_BOOKINGS = "{ myBookings { id status rejectionReason } }"
 def _mine(platform: Gateway, token: str) -> list[dict[str, Any]]:
     body = platform.post(MY_NOTIFICATIONS, token=token)
     assert "errors" not in body, body
-    notifications: list[dict[str, Any]] = body["data"]["myNotifications"]
+    notifications: list[dict[str, Any]] = body["data"]["myNotifications"]["nodes"]
     return notifications
 
 
@@ -134,7 +134,7 @@ def test_it_resends_a_notification_and_only_it_sees_them_all(
     before = len(_mails_of(platform_mail, target["id"]))
 
     listed = platform.post(
-        "query($r: String!) { notifications(recipient: $r, status: SENT, limit: 200) { id } }",
+        "query($r: String!) { notifications(recipient: $r, status: SENT, first: 200) { nodes { id } } }",
         {"r": VIP},
         token=it,
     )
@@ -153,7 +153,7 @@ def test_it_resends_a_notification_and_only_it_sees_them_all(
     )
 
     assert "errors" not in listed, listed
-    assert target["id"] in {n["id"] for n in listed["data"]["notifications"]}
+    assert target["id"] in {n["id"] for n in listed["data"]["notifications"]["nodes"]}
     assert "errors" not in resent, resent
     assert resent["data"]["resendNotification"] == {"id": target["id"], "status": "PENDING"}
     assert by_vip["errors"][0]["extensions"]["code"] == "UNAUTHORIZED_FIELD_OR_TYPE"

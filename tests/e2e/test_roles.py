@@ -20,7 +20,7 @@ EVERYONE_LOGGED_IN = {"customer", "vip", "supplier", "finance", "it", "admin"}
 #: field → (query selecting it alone, the roles that may read it)
 MATRIX: dict[str, tuple[str, set[str]]] = {
     "me": ("{ me { id email } }", EVERYONE_LOGGED_IN),
-    "users": ("{ users(limit: 1) { id } }", {"admin"}),
+    "users": ("{ users(first: 1) { nodes { id } } }", {"admin"}),
     "myBookings": ("{ myBookings { id } }", {"customer", "vip"}),
     "customerProfile": ("{ customerProfile { id } }", {"customer", "vip"}),
     "mySupplier": ("{ mySupplier { id } }", {"supplier"}),
@@ -37,9 +37,15 @@ MATRIX: dict[str, tuple[str, set[str]]] = {
     "refunds": ("{ refunds(first: 1) { nodes { id } } }", {"finance"}),
     "launchReport": ("{ launchReport { launchId } }", {"finance"}),
     "supplierReport": ("{ supplierReport { supplierId } }", {"finance"}),
-    "myNotifications": ("{ myNotifications(limit: 1) { id status } }", EVERYONE_LOGGED_IN),
-    "notifications": ("{ notifications(limit: 1) { id status attempts { ok } } }", {"it"}),
-    "logs": ("{ logs(limit: 1) { at level message } }", {"it", "admin"}),
+    "myNotifications": (
+        "{ myNotifications(first: 1) { nodes { id status } } }",
+        EVERYONE_LOGGED_IN,
+    ),
+    "notifications": (
+        "{ notifications(first: 1) { nodes { id status attempts { ok } } } }",
+        {"it"},
+    ),
+    "logs": ("{ logs(first: 1) { nodes { at level message } } }", {"it", "admin"}),
 }
 
 _tokens: dict[str, str | None] = {}

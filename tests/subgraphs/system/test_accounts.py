@@ -219,40 +219,46 @@ async def test_a_forged_access_token_is_refused_before_any_resolver(
     assert response.codes == ["UNAUTHENTICATED"]
 
 
-USERS = (
-    "query ($limit: Int!, $offset: Int!) { users(limit: $limit, offset: $offset) { email roles } }"
-)
+USERS = """
+query ($first: Int!, $after: String) {
+  users(first: $first, after: $after) { nodes { email roles } pageInfo { hasNextPage endCursor } }
+}
+"""
 
 
 async def test_users_lists_everyone_for_admins_only(gql: Client, settings: Settings) -> None:
     await seed(settings)
     admin = await login_token(gql, "admin@astrobookings.dev", DEMO_PASSWORD)
     customer = await login_token(gql, "customer@astrobookings.dev", DEMO_PASSWORD)
-    page = {"limit": 200, "offset": 0}
+    page = {"first": 200}
 
     as_admin = await gql(USERS, page, token=admin)
     as_customer = await gql(USERS, page, token=customer)
     as_visitor = await gql(USERS, page)
 
     assert as_admin.errors == []
-    emails = [user["email"] for user in as_admin.data["users"]]
+    emails = [user["email"] for user in as_admin.data["users"]["nodes"]]
     assert emails == sorted(emails)
     assert {"admin@astrobookings.dev", "finance@astrobookings.dev"} <= set(emails)
-    assert as_customer.codes == ["FORBIDDEN"] and "admin" in as_customer.errors[0]["message"]
+    assert as_customer.codes == ["FORBIDDEN"] and "users:read" in as_customer.errors[0]["message"]
     assert as_visitor.codes == ["UNAUTHENTICATED"]
 
 
-async def test_users_pages_are_bounded(gql: Client, settings: Settings) -> None:
+async def test_users_pages_walk_by_cursor_and_are_bounded(gql: Client, settings: Settings) -> None:
     await seed(settings)
     admin = await login_token(gql, "admin@astrobookings.dev", DEMO_PASSWORD)
 
-    first_two = await gql(USERS, {"limit": 2, "offset": 0}, token=admin)
-    next_two = await gql(USERS, {"limit": 2, "offset": 2}, token=admin)
-    too_many = await gql(USERS, {"limit": 10_000, "offset": 0}, token=admin)
-    negative = await gql(USERS, {"limit": 2, "offset": -1}, token=admin)
+    first_two = await gql(USERS, {"first": 2}, token=admin)
+    cursor = first_two.data["users"]["pageInfo"]["endCursor"]
+    next_two = await gql(USERS, {"first": 2, "after": cursor}, token=admin)
+    everyone = await gql(USERS, {"first": 200}, token=admin)
+    too_many = await gql(USERS, {"first": 10_000}, token=admin)
+    forged = await gql(USERS, {"first": 2, "after": "not-a-cursor"}, token=admin)
 
-    assert len(first_two.data["users"]) == len(next_two.data["users"]) == 2
-    assert first_two.data["users"][-1]["email"] < next_two.data["users"][0]["email"]
-    assert too_many.codes == negative.codes == ["BAD_USER_INPUT"]
-    assert too_many.errors[0]["extensions"]["field"] == "limit"
-    assert negative.errors[0]["extensions"]["field"] == "offset"
+    emails = [user["email"] for user in everyone.data["users"]["nodes"]]
+    walked = [u["email"] for page in (first_two, next_two) for u in page.data["users"]["nodes"]]
+    assert walked == emails[:4]
+    assert first_two.data["users"]["pageInfo"]["hasNextPage"] is True
+    assert too_many.codes == forged.codes == ["BAD_USER_INPUT"]
+    assert too_many.errors[0]["extensions"]["field"] == "first"
+    assert forged.errors[0]["extensions"]["field"] == "after"

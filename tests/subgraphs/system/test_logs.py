@@ -17,9 +17,9 @@ from subgraphs.system import logs
 from tests.subgraphs.system.conftest import Client
 
 LOGS = """
-query Logs($level: LogLevel, $source: String, $contains: String, $limit: Int) {
-  logs(minLevel: $level, source: $source, contains: $contains, limit: $limit) {
-    at level logger message source error
+query Logs($level: LogLevel, $source: String, $contains: String, $first: Int) {
+  logs(minLevel: $level, source: $source, contains: $contains, first: $first) {
+    nodes { at level logger message source error }
   }
 }
 """
@@ -68,7 +68,7 @@ async def test_a_logged_error_reaches_it_through_the_logs_query(
     assert await logs.collect(redis, key) == 1
     reply = await gql(LOGS, {"source": source}, token=_token(system_settings, "it"))
     assert reply.errors == []
-    [entry] = reply.data["logs"]
+    [entry] = reply.data["logs"]["nodes"]
     assert entry["level"] == "ERROR"
     assert entry["logger"] == "astro.sync"
     assert entry["message"] == "booking b-1 could not be recorded"
@@ -83,7 +83,7 @@ async def test_logs_need_the_logs_read_scope(system_settings: Settings, gql: Cli
         assert reply.data is None
     anonymous = await gql(LOGS, {})
     assert anonymous.codes == ["UNAUTHENTICATED"]
-    admin = await gql(LOGS, {"limit": 1}, token=_token(system_settings, "admin"))
+    admin = await gql(LOGS, {"first": 1}, token=_token(system_settings, "admin"))
     assert admin.errors == []
 
 
@@ -106,7 +106,7 @@ async def test_a_batch_collected_twice_is_stored_once(
     assert await logs.collect(redis, key) == 6
 
     reply = await gql(LOGS, {"source": source}, token=_token(system_settings, "it"))
-    messages = [entry["message"] for entry in reply.data["logs"]]
+    messages = [entry["message"] for entry in reply.data["logs"]["nodes"]]
     assert messages == ["job 2 failed", "job 1 failed", "job 0 failed"]  # newest first
 
 
@@ -131,16 +131,16 @@ async def test_logs_filter_by_level_and_text(
     it = _token(system_settings, "it")
 
     everything = await gql(LOGS, {"source": source, "level": "DEBUG"}, token=it)
-    assert len(everything.data["logs"]) == 3
+    assert len(everything.data["logs"]["nodes"]) == 3
     errors = await gql(LOGS, {"source": source, "level": "ERROR"}, token=it)
-    assert [e["message"] for e in errors.data["logs"]] == ["subgraph ADMIN unreachable"]
+    assert [e["message"] for e in errors.data["logs"]["nodes"]] == ["subgraph ADMIN unreachable"]
     admin = await gql(LOGS, {"source": source, "contains": "admin"}, token=it)
-    assert [e["message"] for e in admin.data["logs"]] == [
+    assert [e["message"] for e in admin.data["logs"]["nodes"]] == [
         "subgraph ADMIN unreachable",
         "subgraph admin slow: 2.5 s",
     ]
     regex_text = await gql(LOGS, {"source": source, "contains": "2.5 s|x"}, token=it)
-    assert regex_text.data["logs"] == []  # searched as text, not as a pattern
+    assert regex_text.data["logs"]["nodes"] == []  # searched as text, not as a pattern
 
 
 async def test_logging_without_redis_drops_entries_and_never_raises() -> None:

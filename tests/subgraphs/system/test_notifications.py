@@ -18,10 +18,10 @@ from tests.subgraphs.system.test_accounts import new_email, register
 
 FIELDS = """id kind status subject body recipientEmail recipientUserId bookingId launchId
   attemptCount attempts { at ok error round } sentAt failedAt"""
-MY_NOTIFICATIONS = f"{{ myNotifications {{ {FIELDS} }} }}"
+MY_NOTIFICATIONS = f"{{ myNotifications {{ nodes {{ {FIELDS} }} }} }}"
 NOTIFICATIONS = f"""
 query($status: NotificationStatus, $recipient: String) {{
-  notifications(status: $status, recipient: $recipient, limit: 200) {{ {FIELDS} }}
+  notifications(status: $status, recipient: $recipient, first: 200) {{ nodes {{ {FIELDS} }} }}
 }}"""
 RESEND = f"mutation($id: ID!) {{ resendNotification(id: $id) {{ {FIELDS} }} }}"
 REFUSAL = "451 4.3.0 Mail server busy, try again later"
@@ -117,7 +117,7 @@ async def test_rejected_booking_emails_the_customer(
     assert [attempt["ok"] for attempt in doc["attempts"]] == [True]
     mine = await gql(MY_NOTIFICATIONS, token=account["accessToken"])
     assert mine.errors == []
-    [listed] = mine.data["myNotifications"]
+    [listed] = mine.data["myNotifications"]["nodes"]
     assert (listed["kind"], listed["status"], listed["bookingId"], listed["attemptCount"]) == (
         "booking_rejected",
         "SENT",
@@ -234,8 +234,8 @@ async def test_it_can_resend_a_failed_notification(
     [mail] = mail_sink.received(to=email)
     assert mail.notification_id == failed["_id"]
     listed = await gql(NOTIFICATIONS, {"recipient": email}, token=it)
-    assert [item["status"] for item in listed.data["notifications"]] == ["SENT"]
-    assert listed.data["notifications"][0]["attemptCount"] == 4
+    assert [item["status"] for item in listed.data["notifications"]["nodes"]] == ["SENT"]
+    assert listed.data["notifications"]["nodes"][0]["attemptCount"] == 4
 
 
 async def test_resend_of_an_unknown_notification_is_not_found_and_only_it_may_resend(
@@ -269,10 +269,10 @@ async def test_customer_sees_only_own_notifications(
     nobody = await gql(MY_NOTIFICATIONS, token=token(system_settings, "customer"))
     visitor = await gql(MY_NOTIFICATIONS)
 
-    assert {item["recipientUserId"] for item in alices.data["myNotifications"]} == {alice}
-    assert len(alices.data["myNotifications"]) == 2
-    assert [item["recipientUserId"] for item in bobs.data["myNotifications"]] == [bob]
-    assert nobody.data["myNotifications"] == []
+    assert {item["recipientUserId"] for item in alices.data["myNotifications"]["nodes"]} == {alice}
+    assert len(alices.data["myNotifications"]["nodes"]) == 2
+    assert [item["recipientUserId"] for item in bobs.data["myNotifications"]["nodes"]] == [bob]
+    assert nobody.data["myNotifications"]["nodes"] == []
     assert visitor.codes == ["UNAUTHENTICATED"]
 
 
@@ -292,10 +292,13 @@ async def test_it_lists_notifications_by_status_and_recipient(
     by_email_failed = await gql(
         NOTIFICATIONS, {"recipient": email.upper(), "status": "FAILED"}, token=it
     )
-    page = await gql("{ notifications(limit: 0) { id } }", token=it)
+    page = await gql("{ notifications(first: 0) { nodes { id } } }", token=it)
 
-    assert sorted(item["status"] for item in by_id.data["notifications"]) == ["FAILED", "SENT"]
-    [failed] = by_email_failed.data["notifications"]
+    assert sorted(item["status"] for item in by_id.data["notifications"]["nodes"]) == [
+        "FAILED",
+        "SENT",
+    ]
+    [failed] = by_email_failed.data["notifications"]["nodes"]
     assert failed["status"] == "FAILED" and failed["failedAt"] is not None
     assert page.codes == ["BAD_USER_INPUT"]
 
