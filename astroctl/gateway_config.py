@@ -7,7 +7,7 @@ of the platform are filled in here, by the application that runs it.
 
 from __future__ import annotations
 
-from astro.identity import ROLE_SCOPES
+from astro.identity import role_scopes
 from astro.settings import Settings
 from gateway.config import GatewayConfig
 
@@ -18,7 +18,8 @@ def gateway_config(settings: Settings) -> GatewayConfig:
     """The edge config of the platform: ``ASTRO_GATEWAY_*`` over the platform's settings.
 
     An ``ASTRO_GATEWAY_*`` variable wins; what it leaves unset comes from ``settings`` (and
-    ``role_scopes``, when not given, from ``astro.identity.ROLE_SCOPES``)."""
+    ``role_scopes``, when not given, from the platform's table, ``ASTRO_ROLE_SCOPES`` included, so
+    the gateway and the subgraphs decide with the same one)."""
     config = GatewayConfig(mode=settings.mode)
     updates: dict[str, object] = {}
     if config.jwt_secret is None:
@@ -30,5 +31,6 @@ def gateway_config(settings: Settings) -> GatewayConfig:
     if config.redis_url is None:
         updates["redis_url"] = settings.redis_url
     if "role_scopes" not in config.model_fields_set:
-        updates["role_scopes"] = {role: list(scopes) for role, scopes in ROLE_SCOPES.items()}
+        table = role_scopes(settings)
+        updates["role_scopes"] = {role: list(scopes) for role, scopes in table.items()}
     return config.model_copy(update=updates).resolved()

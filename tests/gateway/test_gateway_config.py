@@ -34,3 +34,11 @@ def test_gateway_variables_win_over_the_platform(monkeypatch: pytest.MonkeyPatch
     config = gateway_config(Settings())
     assert config.role_scopes == {"pilot": ["launches:read"]}
     assert config.jwt_issuer == "someone-else"
+
+
+def test_the_gateway_reads_the_role_table_the_subgraphs_read() -> None:
+    settings = Settings(role_scopes={"pilot": ["launches:read"], "customer": ["bookings:own"]})
+    assert gateway_config(settings).role_scopes == {
+        "pilot": ["launches:read"],
+        "customer": ["bookings:own"],
+    }
