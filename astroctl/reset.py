@@ -15,11 +15,9 @@ for bookings that no longer exist) is worse than either. Where state lives:
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 from pathlib import Path
 
-import asyncpg
 import pymongo
 import redis
 
@@ -48,17 +46,8 @@ def _redis_url(settings: Settings) -> str | None:
 
 
 def _drop_postgres(url: str) -> str:
-    database = url.rsplit("/", 1)[1].split("?", 1)[0]
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(devstack.with_database(url, "postgres"))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
-    return f"PostgreSQL database {database!r} dropped"
+    devstack.drop_database(url)
+    return f"PostgreSQL database {url.rsplit('/', 1)[1].split('?', 1)[0]!r} dropped"
 
 
 def _drop_mongo(url: str, databases: tuple[str, ...]) -> str:

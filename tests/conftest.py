@@ -6,13 +6,11 @@ Redis database number and queue name, so runs never see each other's data.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 
 from astro.settings import Settings
@@ -20,19 +18,6 @@ from astroctl import devstack
 from astroctl.registry import NAMES
 
 REDIS_TEST_DB = 13
-
-
-def drop_database(url: str) -> None:
-    database = url.rsplit("/", 1)[1]
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(devstack.with_database(url, "postgres"))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(drop())
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +34,7 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     try:
         yield {"postgres": pg_url, "mongo": mongo.url, "redis": redis_url, "run": run}
     finally:
-        drop_database(pg_url)
+        devstack.drop_database(pg_url)
         for store in (mongo, redis, postgres):
             store.stop()
 

@@ -18,7 +18,6 @@ from astroctl.graph import compose_supergraph
 from astroctl.mailsink import MailSink
 from astroctl.platform import start_platform
 from astroctl.supervisor import Supervisor
-from tests.conftest import drop_database
 
 
 class Gateway:
@@ -75,7 +74,7 @@ def settings(settings: Settings) -> Iterator[Settings]:
             }
         )
     finally:
-        drop_database(postgres_url)
+        devstack.drop_database(postgres_url)
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -39,7 +41,6 @@ from astroctl.cli import prepare_stores
 from astroctl.supervisor import settings_env
 from subgraphs.customer.booking import BookingRequest, book_seats
 from subgraphs.customer.store import MongoDoc, PassengerInfo, init_store
-from tests.conftest import drop_database
 
 DEMO_UPCOMING = 6  # the admin seed's upcoming launches
 
@@ -250,7 +251,7 @@ def kill_settings(settings: Settings) -> Iterator[Settings]:
     private = _private(settings, settings.postgres_url, "kill")
     yield private
     assert private.postgres_url
-    drop_database(private.postgres_url)
+    devstack.drop_database(private.postgres_url)
 
 
 def test_worker_killed_mid_sync_loses_no_booking(kill_settings: Settings, tmp_path: Path) -> None:
@@ -282,9 +283,21 @@ def test_worker_killed_mid_sync_loses_no_booking(kill_settings: Settings, tmp_pa
 
 
 @pytest.fixture
-def private_postgres(tmp_path: Path) -> Iterator[devstack.Store]:
+def private_pgdata() -> Iterator[Path]:
+    """Where the private PostgreSQL keeps its data: outside pytest's temporary root, which every
+    new pytest session on the machine makes root-only again (0700) — the server runs as another
+    user when the tests run as root, and would lose its own data directory mid-test."""
+    directory = Path(tempfile.mkdtemp(prefix="astro-private-pg-"))
+    try:
+        yield directory / "pgdata"
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres(private_pgdata: Path) -> Iterator[devstack.Store]:
     """A PostgreSQL of this test's own, which it may stop and start again."""
-    store = devstack._embedded_postgres(tmp_path / "pgdata", "astro")
+    store = devstack._embedded_postgres(private_pgdata, "astro")
     try:
         yield store
     finally:
@@ -316,7 +329,7 @@ def _restart(store: devstack.Store, pgdata: Path) -> None:
 
 
 def test_bookings_stay_pending_while_postgres_is_down_and_confirm_when_it_returns(
-    settings: Settings, tmp_path: Path, private_postgres: devstack.Store
+    settings: Settings, tmp_path: Path, private_postgres: devstack.Store, private_pgdata: Path
 ) -> None:
     private = _private(settings, private_postgres.url, "pgdown")
     asyncio.run(prepare_stores(private, seed=True))
@@ -328,7 +341,7 @@ def test_bookings_stay_pending_while_postgres_is_down_and_confirm_when_it_return
         time.sleep(5)
         while_down = asyncio.run(_statuses(private, ids))
 
-        _restart(private_postgres, tmp_path / "pgdata")
+        _restart(private_postgres, private_pgdata)
         settled = asyncio.run(_all_confirmed(private, ids, within=120))
 
     assert while_down == {"PENDING": len(ids)}

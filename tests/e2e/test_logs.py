@@ -65,7 +65,9 @@ def test_an_error_in_a_worker_reaches_it_through_the_gateway(
 
 
 UP = """
-query Up { logs(minLevel: INFO, contains: "is up", limit: 50) { level logger source message } }
+query Up {
+  logs(minLevel: INFO, contains: "is up", first: 50) { nodes { level logger source message } }
+}
 """
 
 
@@ -79,9 +81,9 @@ def test_every_process_type_reaches_the_platform_log(platform: Gateway) -> None:
     while True:
         body = platform.post(UP, token=it)
         assert "errors" not in body, body
-        sources = {entry["source"] for entry in body["data"]["logs"]}
+        sources = {entry["source"] for entry in body["data"]["logs"]["nodes"]}
         if sources >= expected or time.monotonic() > deadline:
             break
         time.sleep(0.3)
     assert sources >= expected
-    assert {entry["logger"] for entry in body["data"]["logs"]} == {"astro.process"}
+    assert {entry["logger"] for entry in body["data"]["logs"]["nodes"]} == {"astro.process"}
