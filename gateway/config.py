@@ -88,7 +88,10 @@ class GatewayConfig(BaseSettings):
     login_fields: list[str] = Field(default_factory=lambda: ["login", "register", "refreshToken"])
 
     # -- observability & console -----------------------------------------------------------------
-    metrics: bool = True
+    # ``None``: on in dev; in production only with ``metrics_token`` (then required as a bearer
+    # token), so request counts and cache figures are not public.
+    metrics: bool | None = None
+    metrics_token: str | None = None
     tracing: bool = False
     tracing_exporter: Literal["otlp", "console", "global"] = "otlp"
     tracing_service_name: str = "astro-gateway"
@@ -110,7 +113,8 @@ class GatewayConfig(BaseSettings):
             "cors_origins": [] if prod else ["*"],
             "mask_errors": prod,
             "rate_limit": prod,
-            "console": True,
+            "console": not prod,
+            "metrics": not prod or self.metrics_token is not None,
         }
         updates = {name: value for name, value in defaults.items() if getattr(self, name) is None}
         return self.model_copy(update=updates)

@@ -109,6 +109,7 @@ def create_edge_app(
         client=client,
         tracing=tracing,
         hooks=[*(s for s in stages if s is not None), *hooks],
+        suggestions=bool(config.introspection),
     )
     caches: dict[str, CacheStats] = {
         "authorization": authorization.authorizer.cache,

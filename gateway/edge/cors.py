@@ -14,6 +14,8 @@ class Cors:
     def __init__(self, origins: Sequence[str], *, allow_credentials: bool) -> None:
         self.any = "*" in origins
         self.origins = frozenset(o.rstrip("/") for o in origins if o != "*")
+        # Any origin *with* credentials would let every web page act as the logged-in user:
+        # "*" admits any origin, credentials only for the origins named.
         self.allow_credentials = allow_credentials
 
     def allowed(self, origin: str) -> bool:
@@ -25,7 +27,7 @@ class Cors:
         if not origin or not self.allowed(origin.decode("latin-1")):
             return []
         out = [(b"access-control-allow-origin", origin), (b"vary", b"Origin")]
-        if self.allow_credentials:
+        if self.allow_credentials and origin.decode("latin-1").rstrip("/") in self.origins:
             out.append((b"access-control-allow-credentials", b"true"))
         out.append((b"access-control-expose-headers", b"x-request-id, retry-after"))
         return out

@@ -9,6 +9,7 @@ then counted and masked (``masking.py``).
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import re
 import time
@@ -112,6 +113,15 @@ class EdgeApp:
         elif path == "/readyz":
             await self._readyz(send, extra)
         elif path == "/metrics" and self.config.metrics:
+            if not self._may_read_metrics(headers):
+                await _respond(
+                    send,
+                    401,
+                    b"metrics need the metrics token",
+                    b"text/plain",
+                    [*extra, (b"www-authenticate", b"Bearer")],
+                )
+                return
             apq = self.caches.get("apq")
             gauges = {"astro_gateway_apq_store_size": float(len(apq) if apq is not None else 0)}
             body = self.metrics.render(gauges, self.cache_counts())
@@ -124,6 +134,14 @@ class EdgeApp:
                 await _respond(send, 200, asset[0], asset[1], extra)
         else:
             await _respond(send, 404, b"not found", b"text/plain", extra)
+
+    def _may_read_metrics(self, headers: Mapping[bytes, bytes]) -> bool:
+        """Whether the request carries the metrics token (always, when none is configured)."""
+        token = self.config.metrics_token
+        if token is None:
+            return True
+        given = headers.get(b"authorization", b"").decode("latin-1")
+        return hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -44,7 +44,10 @@ class Engine:
         client: SubgraphClient | None = None,
         tracing: Tracing | None = None,
         hooks: Sequence[Hook] = (),
+        suggestions: bool = True,
     ) -> None:
+        """``suggestions``: keep graphql-core's "Did you mean …?" in error messages (turn off
+        with introspection: they leak the schema's names)."""
         if isinstance(supergraph, str):
             supergraph = parse_supergraph(supergraph)
         self.supergraph: Supergraph = supergraph
@@ -55,8 +58,11 @@ class Engine:
         self.tracing = tracing
         self.hooks = Hooks(hooks)
         self.parse = Parse(_CACHE_SIZE)
-        self.validate = Validate(self.api_schema, self.hooks.validation_rules(), _CACHE_SIZE * 4)
+        self.validate = Validate(
+            self.api_schema, self.hooks.validation_rules(), _CACHE_SIZE * 4, suggestions=suggestions
+        )
         self.plan = Plan(self.planner, self.api_schema, _CACHE_SIZE)
+        self.plan.suggestions = suggestions
         self.executor = Execute(self.api_schema, self.client, tracing, self.hooks)
 
     async def run(self, ctx: OperationContext) -> None:

@@ -26,7 +26,7 @@ from ..cache import LRU
 from ..context import Reply, error
 from ..planner import PlanningError, PreparedOperation, QueryPlanner
 from .records import Operation, RootKey
-from .validate import INTROSPECTION_FIELDS
+from .validate import INTROSPECTION_FIELDS, without_suggestions
 
 if TYPE_CHECKING:
     from ..context import OperationContext
@@ -107,6 +107,8 @@ class Plan:
 
     def __init__(self, planner: QueryPlanner, schema: GraphQLSchema, cache_size: int = 1024):
         self.planner = planner
+        #: Keep graphql-core's "Did you mean …?" in variable errors (off with introspection).
+        self.suggestions = True
         self.schema = schema
         self.operations: LRU[tuple[Any, ...], Operation] = LRU(cache_size)
 
@@ -128,7 +130,16 @@ class Plan:
         prepared = op.prepared
         coercion = get_variable_values(self.schema, prepared.variable_definitions, ctx.variables)
         if isinstance(coercion, list):
-            raise Reply(400, [error(e.message, "BAD_USER_INPUT") for e in coercion])
+            raise Reply(
+                400,
+                [
+                    error(
+                        e.message if self.suggestions else without_suggestions(e.message),
+                        "BAD_USER_INPUT",
+                    )
+                    for e in coercion
+                ],
+            )
         ctx.coerced = coercion.coerced
         if op.local:
             return

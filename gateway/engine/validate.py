@@ -11,6 +11,7 @@ in the engine's ``operation`` cache.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +40,16 @@ from .records import Document, OperationFacts, VariablesRule
 if TYPE_CHECKING:
     from ..context import OperationContext
 
-__all__ = ["INTROSPECTION_FIELDS", "Validate", "root_fields"]
+__all__ = ["INTROSPECTION_FIELDS", "Validate", "root_fields", "without_suggestions"]
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def without_suggestions(message: str) -> str:
+    """``message`` without graphql-core's "Did you mean …?": with introspection off, those
+    hints would tell a stranger the schema's field, type and enum value names one by one."""
+    return _SUGGESTION.sub("", message)
+
 
 #: The root fields answered from the schema itself (``__typename`` is answered by the plan).
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
@@ -79,8 +89,11 @@ class Validate:
         schema: GraphQLSchema,
         rules: Sequence[type[ASTValidationRule]] = (),
         cache_size: int = 1024,
+        *,
+        suggestions: bool = True,
     ) -> None:
         self.schema = schema
+        self.suggestions = suggestions
         self.rules = tuple(rules)
         self.operations: LRU[tuple[str, str | None], OperationFacts] = LRU(cache_size)
 
@@ -89,7 +102,13 @@ class Validate:
         assert document is not None
         errs = validate(self.schema, document)
         if errs:
-            parsed.errors = [error(e.message, "GRAPHQL_VALIDATION_FAILED") for e in errs]
+            parsed.errors = [
+                error(
+                    e.message if self.suggestions else without_suggestions(e.message),
+                    "GRAPHQL_VALIDATION_FAILED",
+                )
+                for e in errs
+            ]
             parsed.status = 400
         elif self.rules:
             found, deferred = self._run_rules(document)

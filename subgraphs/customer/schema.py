@@ -3,6 +3,7 @@ profile (Federation v2)."""
 
 from __future__ import annotations
 
+import base64
 import enum
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -11,6 +12,7 @@ from typing import TypeAlias
 import strawberry
 from strawberry.types import Info
 
+from astro.errors import BadUserInput
 from astro.identity import Identity
 from subgraphs.customer import booking, cancellation, profiles, resolvers
 from subgraphs.customer.booking import BookingRequest
@@ -143,6 +145,20 @@ class LaunchPageInfo:
 class LaunchConnection:
     edges: list[LaunchEdge]
     page_info: LaunchPageInfo
+
+
+@strawberry.type
+class BookingPageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type(
+    description="A page of the caller's bookings; pass `pageInfo.endCursor` as `after`."
+)
+class BookingConnection:
+    nodes: list[Booking]
+    page_info: BookingPageInfo
 
 
 @strawberry.type
@@ -362,9 +378,37 @@ async def _launch_by_slug(info: CustomerInfo, slug: str) -> Launch | None:
     return Launch.from_document(await resolvers.launch_by_slug(info.context, slug))
 
 
+MAX_BOOKINGS_PAGE = 100
+
+
+def _booking_cursor(booking_id: str) -> str:
+    return base64.urlsafe_b64encode(booking_id.encode()).decode()
+
+
+def _after_cursor(ordered: list[BookingDoc], after: str) -> list[BookingDoc]:
+    """The bookings after the one ``after`` names (the order is recomputed each time, from the
+    launches' current dates: a cursor names a booking, not a position)."""
+    try:
+        booking_id = base64.urlsafe_b64decode(after.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        booking_id = ""
+    for index, doc in enumerate(ordered):
+        if str(doc.id) == booking_id:
+            return ordered[index + 1 :]
+    raise BadUserInput(
+        "`after` is not a cursor of this list: pass the `pageInfo.endCursor` of a page of "
+        "myBookings, or leave it out for the first page."
+    )
+
+
 async def _my_bookings(
-    info: CustomerInfo, period: BookingPeriod = BookingPeriod.ALL
-) -> list[Booking]:
+    info: CustomerInfo,
+    period: BookingPeriod = BookingPeriod.ALL,
+    first: int = 20,
+    after: str | None = None,
+) -> BookingConnection:
+    if not 1 <= first <= MAX_BOOKINGS_PAGE:
+        raise BadUserInput(f"`first` must be between 1 and {MAX_BOOKINGS_PAGE}.")
     identity = _booker(info)
     docs = await BookingDoc.find({"customer_id": identity.sub}).to_list()
     loader = resolvers.launch_loader(info.context)
@@ -374,14 +418,26 @@ async def _my_bookings(
         (launch.launch_date if launch is not None else doc.launch_date, doc)
         for doc, launch in zip(docs, launches, strict=True)
     ]
-    upcoming = sorted(((d, b) for d, b in dated if d > now), key=lambda item: item[0])
-    past = sorted(((d, b) for d, b in dated if d <= now), key=lambda item: item[0], reverse=True)
+    upcoming = sorted(((d, b) for d, b in dated if d > now), key=lambda item: (item[0], item[1].id))
+    past = sorted(
+        ((d, b) for d, b in dated if d <= now), key=lambda item: (item[0], item[1].id), reverse=True
+    )
     chosen = {
         BookingPeriod.UPCOMING: upcoming,
         BookingPeriod.PAST: past,
         BookingPeriod.ALL: upcoming + past,
     }[period]
-    return [Booking.from_document(doc) for _, doc in chosen]
+    ordered = [doc for _, doc in chosen]
+    if after:
+        ordered = _after_cursor(ordered, after)
+    page = ordered[:first]
+    return BookingConnection(
+        nodes=[Booking.from_document(doc) for doc in page],
+        page_info=BookingPageInfo(
+            has_next_page=len(ordered) > first,
+            end_cursor=_booking_cursor(str(page[-1].id)) if page else None,
+        ),
+    )
 
 
 async def _booking(info: CustomerInfo, id: strawberry.ID) -> Booking:
@@ -421,11 +477,14 @@ class Query:
         resolver=_launch_by_slug,
         description="The launch with this slug; a NOT_FOUND error if there is none.",
     )
-    my_bookings: list[Booking] = strawberry.federation.field(
+    my_bookings: BookingConnection = strawberry.federation.field(
         resolver=_my_bookings,
         authenticated=True,
         requires_scopes=_OWN_BOOKINGS,
-        description="The caller's bookings: upcoming soonest first, then past latest first.",
+        description=(
+            "The caller's bookings: upcoming soonest first, then past latest first; `first` is "
+            "1..100, `after` a previous page's `pageInfo.endCursor`."
+        ),
     )
     booking: Booking = strawberry.federation.field(
         resolver=_booking, authenticated=True, requires_scopes=_OWN_BOOKINGS

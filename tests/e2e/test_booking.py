@@ -24,8 +24,8 @@ mutation($input: BookSeatsInput!) {
 }
 """
 MY_BOOKINGS = """
-{ myBookings { id status seats refund { percent amount seatsReleased }
-    launch { id slug status rocket { name } supplier { name } } } }
+{ myBookings { nodes { id status seats refund { percent amount seatsReleased }
+    launch { id slug status rocket { name } supplier { name } } } } }
 """
 CATALOG = """
 query($filter: LaunchFilter) {
@@ -59,7 +59,7 @@ def _launch_with_seats(gateway: Gateway, seats: int) -> dict[str, Any]:
 def _my_bookings(gateway: Gateway, token: str) -> list[dict[str, Any]]:
     body = gateway.post(MY_BOOKINGS, token=token)
     assert "errors" not in body, body
-    bookings: list[dict[str, Any]] = body["data"]["myBookings"]
+    bookings: list[dict[str, Any]] = body["data"]["myBookings"]["nodes"]
     return bookings
 
 

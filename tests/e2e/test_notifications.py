@@ -21,7 +21,7 @@ IT = "it@astrobookings.dev"
 MY_NOTIFICATIONS = """
 { myNotifications(first: 200) { nodes { id kind status subject body bookingId launchId attemptCount } } }
 """
-MY_BOOKINGS = "{ myBookings { id status rejectionReason } }"
+MY_BOOKINGS = "{ myBookings { nodes { id status rejectionReason } } }"
 
 
 def _mine(platform: Gateway, token: str) -> list[dict[str, Any]]:
@@ -62,7 +62,7 @@ def test_rejected_booking_emails_the_customer(
     try:
         booking = _book(platform, launch["id"], seats=1)
         bookings = wait_for(
-            lambda: platform.post(MY_BOOKINGS, token=customer)["data"]["myBookings"],
+            lambda: platform.post(MY_BOOKINGS, token=customer)["data"]["myBookings"]["nodes"],
             lambda items: any(
                 b["id"] == booking["id"] and b["status"] == "REJECTED" for b in items
             ),

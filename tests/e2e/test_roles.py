@@ -21,7 +21,7 @@ EVERYONE_LOGGED_IN = {"customer", "vip", "supplier", "finance", "it", "admin"}
 MATRIX: dict[str, tuple[str, set[str]]] = {
     "me": ("{ me { id email } }", EVERYONE_LOGGED_IN),
     "users": ("{ users(first: 1) { nodes { id } } }", {"admin"}),
-    "myBookings": ("{ myBookings { id } }", {"customer", "vip"}),
+    "myBookings": ("{ myBookings { nodes { id } } }", {"customer", "vip"}),
     "customerProfile": ("{ customerProfile { id } }", {"customer", "vip"}),
     "mySupplier": ("{ mySupplier { id } }", {"supplier"}),
     "rockets": ("{ rockets { id } }", {"supplier"}),

@@ -21,7 +21,7 @@ mutation($input: CustomerProfileInput!) {
 """
 MY_BOOKINGS = """
 query($period: BookingPeriod!) {
-  myBookings(period: $period) { id status seats launch { id status launchDate } }
+  myBookings(period: $period) { nodes { id status seats launch { id status launchDate } } }
 }
 """
 
@@ -137,9 +137,12 @@ async def test_my_bookings_lists_upcoming_and_past_with_the_launch_status(
     upcoming = await customer_api(MY_BOOKINGS, {"period": "UPCOMING"}, token=customer.token)
     past = await customer_api(MY_BOOKINGS, {"period": "PAST"}, token=customer.token)
 
-    assert [b["id"] for b in upcoming["data"]["myBookings"]] == [b_sooner["id"], b_later["id"]]
-    assert upcoming["data"]["myBookings"][0]["launch"]["status"] == "DELAYED"
-    [flown] = past["data"]["myBookings"]
+    assert [b["id"] for b in upcoming["data"]["myBookings"]["nodes"]] == [
+        b_sooner["id"],
+        b_later["id"],
+    ]
+    assert upcoming["data"]["myBookings"]["nodes"][0]["launch"]["status"] == "DELAYED"
+    [flown] = past["data"]["myBookings"]["nodes"]
     assert (flown["status"], flown["launch"]["status"]) == ("CONFIRMED", "SUCCESSFUL")
 
 
@@ -152,6 +155,44 @@ async def test_cancelled_booking_is_listed_as_cancelled(
 
     body = await customer_api(MY_BOOKINGS, {"period": "ALL"}, token=customer.token)
 
-    assert [(b["id"], b["status"]) for b in body["data"]["myBookings"]] == [
+    assert [(b["id"], b["status"]) for b in body["data"]["myBookings"]["nodes"]] == [
         (booked["id"], "CANCELLED")
     ]
+
+
+PAGE = """
+query($first: Int!, $after: String) {
+  myBookings(first: $first, after: $after) { nodes { id } pageInfo { hasNextPage endCursor } }
+}
+"""
+
+
+async def test_my_bookings_pages_by_cursor_and_refuses_a_foreign_cursor(
+    customer_api: GraphQLClient, settings: Settings
+) -> None:
+    owner = new_customer(settings)
+    ids = []
+    for days in (400, 410, 420):
+        target = await launch(days_ahead=days)
+        ids.append(
+            (await book(customer_api, owner, target["id"], passengers(1)))["data"]["bookSeats"][
+                "id"
+            ]
+        )
+
+    first = await customer_api(PAGE, {"first": 2}, token=owner.token)
+    page = first["data"]["myBookings"]
+    rest = await customer_api(
+        PAGE, {"first": 2, "after": page["pageInfo"]["endCursor"]}, token=owner.token
+    )
+    wrong = await customer_api(
+        PAGE, {"first": 2, "after": "bm90LWEtYm9va2luZw=="}, token=owner.token
+    )
+    too_many = await customer_api(PAGE, {"first": 101}, token=owner.token)
+
+    assert [b["id"] for b in page["nodes"]] == ids[:2] and page["pageInfo"]["hasNextPage"]
+    last = rest["data"]["myBookings"]
+    assert [b["id"] for b in last["nodes"]] == ids[2:] and not last["pageInfo"]["hasNextPage"]
+    assert error_of(wrong)["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "pageInfo.endCursor" in error_of(wrong)["message"]
+    assert error_of(too_many)["extensions"]["code"] == "BAD_USER_INPUT"

@@ -48,8 +48,8 @@ async def test_seeded_vip_has_two_earlier_trips_and_may_book_six_seats(
         "earlierTrips": 2,
         "maxSeatsPerLaunch": 6,
     }
-    past = await customer_api("{ myBookings(period: PAST) { id status } }", token=token)
-    assert [booking["id"] for booking in past["data"]["myBookings"]] == [
+    past = await customer_api("{ myBookings(period: PAST) { nodes { id status } } }", token=token)
+    assert [booking["id"] for booking in past["data"]["myBookings"]["nodes"]] == [
         demo_id("booking:vip-past-2"),
         demo_id("booking:vip-past-1"),
     ]
