@@ -21,8 +21,16 @@ from astro.settings import Settings
 #: role names. A new role is one line here (or in ``ASTRO_ROLE_SCOPES``); see
 #: ``docs/authorization.md``.
 ROLE_SCOPES: dict[str, tuple[str, ...]] = {
-    "customer": ("bookings:own", "profile:own"),
-    "supplier": ("launches:own", "rockets:own", "bookings:supplier", "supplier:profile"),
+    "customer": (
+        "bookings:own",
+        "profile:own",
+    ),
+    "supplier": (
+        "launches:own",
+        "rockets:own",
+        "bookings:supplier",
+        "supplier:profile",
+    ),
     "finance": (
         "launches:read",
         "bookings:read",
@@ -32,8 +40,17 @@ ROLE_SCOPES: dict[str, tuple[str, ...]] = {
         "payments:write",
         "reports:read",
     ),
-    "it": ("logs:read", "notifications:read", "notifications:write"),
-    "admin": ("users:read", "logs:read", "bookings:read", "launches:read"),
+    "it": (
+        "logs:read",
+        "notifications:read",
+        "notifications:write",
+    ),
+    "admin": (
+        "users:read",
+        "logs:read",
+        "bookings:read",
+        "launches:read",
+    ),
 }
 
 ROLES = tuple(ROLE_SCOPES)
